@@ -1,0 +1,315 @@
+import { WwatpError } from './errors.js';
+import { isLink, normalizeLabel } from './labels.js';
+import { encodeSlot, layoutSlots, splice, type PropertyInfo, type Slot } from './property-layout.js';
+import { propertyType, type PropertyValue } from './property-types.js';
+import { DEFAULT_VERSION, makeVersion, versionsEqual, type Version, type VersionInit } from './versions.js';
+
+export type { PropertyInfo } from './property-layout.js';
+
+export interface TreeNodeInit {
+  labelRule: string;
+  description?: string;
+  propertyInfos?: readonly PropertyInfo[];
+  version?: VersionInit;
+  childNames?: readonly string[];
+  propertyData?: Uint8Array;
+  queryHowTo?: string;
+  qaSequence?: string;
+}
+
+/**
+ * The immutable value behind a TreeNode. Backends store states, never TreeNode objects,
+ * so a caller mutating a node it passed in or got back cannot reach a stored node:
+ * every TreeNode mutator swaps in a new state (copy on write) and states are frozen.
+ */
+export interface NodeState {
+  readonly labelRule: string;
+  readonly description: string;
+  readonly propertyInfos: readonly PropertyInfo[];
+  readonly version: Version;
+  readonly childNames: readonly string[];
+  readonly propertyData: Uint8Array;
+  readonly queryHowTo: string | undefined;
+  readonly qaSequence: string | undefined;
+}
+
+const EMPTY_STRINGS: readonly string[] = Object.freeze([]);
+const EMPTY_INFOS: readonly PropertyInfo[] = Object.freeze([]);
+const EMPTY_BYTES = new Uint8Array(0);
+
+function checkString(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw new WwatpError('INVALID_NODE', `${field} must be a string, got ${typeof value}`);
+  return value;
+}
+
+function checkOptionalString(value: unknown, field: string): string | undefined {
+  return value === undefined || value === null ? undefined : checkString(value, field);
+}
+
+function checkChildNames(names: unknown): readonly string[] {
+  if (names === undefined) return EMPTY_STRINGS;
+  if (!Array.isArray(names)) throw new WwatpError('INVALID_NODE', 'childNames must be an array of strings');
+  if (names.length === 0) return EMPTY_STRINGS;
+  for (const name of names) {
+    if (typeof name !== 'string') throw new WwatpError('INVALID_NODE', 'childNames must be an array of strings');
+    // A relative name is one segment; a link (holding `/`) is an absolute label.
+    normalizeLabel(name);
+    if (!isLink(name) && (name === '.' || name === '..')) throw new WwatpError('INVALID_LABEL', `child name ${JSON.stringify(name)} is not allowed`);
+  }
+  return Object.freeze([...(names as string[])]);
+}
+
+function checkPropertyInfos(infos: unknown): readonly PropertyInfo[] {
+  if (infos === undefined) return EMPTY_INFOS;
+  if (!Array.isArray(infos)) throw new WwatpError('INVALID_NODE', 'propertyInfos must be an array of { type, name }');
+  if (infos.length === 0) return EMPTY_INFOS;
+  const seen = new Set<string>();
+  const out: PropertyInfo[] = [];
+  for (const info of infos as unknown[]) {
+    const { type, name } = (info ?? {}) as { type?: unknown; name?: unknown };
+    if (typeof name !== 'string' || name === '') throw new WwatpError('INVALID_PROPERTY', 'a property name must be a non-empty string');
+    if (typeof type !== 'string') throw new WwatpError('INVALID_PROPERTY', `property "${name}" needs a type name`);
+    propertyType(type);
+    if (seen.has(name)) throw new WwatpError('INVALID_PROPERTY', `property "${name}" is declared twice`);
+    seen.add(name);
+    out.push(Object.freeze({ type, name }));
+  }
+  return Object.freeze(out);
+}
+
+/** Builds and validates a state from constructor input. */
+function stateFromInit(init: TreeNodeInit): NodeState {
+  if (init === null || typeof init !== 'object') throw new WwatpError('INVALID_NODE', 'a TreeNode needs an object with at least labelRule');
+  const propertyInfos = checkPropertyInfos(init.propertyInfos);
+  let propertyData = EMPTY_BYTES;
+  if (init.propertyData !== undefined) {
+    if (!(init.propertyData instanceof Uint8Array)) throw new WwatpError('INVALID_NODE', 'propertyData must be a Uint8Array');
+    propertyData = init.propertyData.slice();
+  }
+  layoutSlots(propertyInfos, propertyData);
+  return Object.freeze({
+    labelRule: normalizeLabel(init.labelRule),
+    description: init.description === undefined ? '' : checkString(init.description, 'description'),
+    propertyInfos,
+    version: init.version === undefined ? DEFAULT_VERSION : makeVersion(init.version),
+    childNames: checkChildNames(init.childNames),
+    propertyData,
+    queryHowTo: checkOptionalString(init.queryHowTo, 'queryHowTo'),
+    qaSequence: checkOptionalString(init.qaSequence, 'qaSequence'),
+  });
+}
+
+let stateAccess: (node: TreeNode) => NodeState;
+// Set just before a trusted construction, so nodeFromState skips revalidation.
+let trustedState: NodeState | undefined;
+
+/**
+ * A node of the tree: label rule, description, typed properties, version, child names.
+ * Fields read as immutable values (arrays are frozen); assign a field to change it.
+ */
+export class TreeNode {
+  #s: NodeState;
+
+  constructor(init: TreeNodeInit) {
+    if (trustedState !== undefined) {
+      this.#s = trustedState;
+      trustedState = undefined;
+    } else {
+      this.#s = stateFromInit(init);
+    }
+  }
+
+  static {
+    stateAccess = (node) => node.#s;
+  }
+
+  #set(patch: Partial<NodeState>): void {
+    this.#s = Object.freeze({ ...this.#s, ...patch });
+  }
+
+  get labelRule(): string {
+    return this.#s.labelRule;
+  }
+  set labelRule(label: string) {
+    this.#set({ labelRule: normalizeLabel(label) });
+  }
+
+  get description(): string {
+    return this.#s.description;
+  }
+  set description(text: string) {
+    this.#set({ description: checkString(text, 'description') });
+  }
+
+  get propertyInfos(): readonly PropertyInfo[] {
+    return this.#s.propertyInfos;
+  }
+
+  get version(): Version {
+    return this.#s.version;
+  }
+  set version(version: VersionInit) {
+    this.#set({ version: makeVersion(version) });
+  }
+
+  get childNames(): readonly string[] {
+    return this.#s.childNames;
+  }
+  set childNames(names: readonly string[]) {
+    this.#set({ childNames: checkChildNames(names) });
+  }
+
+  /** A copy of the contents bytes; use the property methods to read and change values. */
+  get propertyData(): Uint8Array {
+    return this.#s.propertyData.slice();
+  }
+
+  /** Size of the contents in bytes. */
+  get contentSize(): number {
+    return this.#s.propertyData.length;
+  }
+
+  get queryHowTo(): string | undefined {
+    return this.#s.queryHowTo;
+  }
+  set queryHowTo(text: string | undefined) {
+    this.#set({ queryHowTo: checkOptionalString(text, 'queryHowTo') });
+  }
+
+  get qaSequence(): string | undefined {
+    return this.#s.qaSequence;
+  }
+  set qaSequence(text: string | undefined) {
+    this.#set({ qaSequence: checkOptionalString(text, 'qaSequence') });
+  }
+
+  /** Replaces properties and contents together, keeping them consistent. */
+  setProperties(propertyInfos: readonly PropertyInfo[], propertyData: Uint8Array): void {
+    const infos = checkPropertyInfos(propertyInfos);
+    const data = propertyData.slice();
+    layoutSlots(infos, data);
+    this.#set({ propertyInfos: infos, propertyData: data });
+  }
+
+  #slot(name: string): { index: number; slot: Slot } | undefined {
+    const index = this.#s.propertyInfos.findIndex((info) => info.name === name);
+    if (index < 0) return undefined;
+    const slot = layoutSlots(this.#s.propertyInfos, this.#s.propertyData)[index] as Slot;
+    return { index, slot };
+  }
+
+  hasProperty(name: string): boolean {
+    return this.#s.propertyInfos.some((info) => info.name === name);
+  }
+
+  /** The declared type name of a property, or undefined. */
+  getPropertyType(name: string): string | undefined {
+    return this.#s.propertyInfos.find((info) => info.name === name)?.type;
+  }
+
+  /** Adds a property; refuses a name the node already has. */
+  insertProperty(name: string, type: string, value: unknown): void {
+    if (typeof name !== 'string' || name === '') throw new WwatpError('INVALID_PROPERTY', 'a property name must be a non-empty string');
+    if (this.hasProperty(name)) throw new WwatpError('ALREADY_EXISTS', `property "${name}" already exists; use setProperty`);
+    const slot = encodeSlot(type, value, name);
+    const data = splice(this.#s.propertyData, this.#s.propertyData.length, this.#s.propertyData.length, slot);
+    const infos = Object.freeze([...this.#s.propertyInfos, Object.freeze({ type, name })]);
+    this.#set({ propertyInfos: infos, propertyData: data });
+  }
+
+  /** The value of a property, or undefined when the node has no such property. */
+  getProperty(name: string): PropertyValue | undefined {
+    const found = this.#slot(name);
+    if (!found) return undefined;
+    const info = this.#s.propertyInfos[found.index] as PropertyInfo;
+    return propertyType(info.type).decode(this.#s.propertyData.subarray(found.slot.payloadStart, found.slot.end), name);
+  }
+
+  /** Changes an existing property's value, keeping its type. */
+  setProperty(name: string, value: unknown): void {
+    const found = this.#slot(name);
+    if (!found) throw new WwatpError('NOT_FOUND', `property "${name}" does not exist; use insertProperty`);
+    const info = this.#s.propertyInfos[found.index] as PropertyInfo;
+    const slot = encodeSlot(info.type, value, name);
+    this.#set({ propertyData: splice(this.#s.propertyData, found.slot.start, found.slot.end, slot) });
+  }
+
+  /** Removes a property; returns false when there was none. */
+  deleteProperty(name: string): boolean {
+    const found = this.#slot(name);
+    if (!found) return false;
+    const infos = Object.freeze(this.#s.propertyInfos.filter((_, i) => i !== found.index));
+    this.#set({ propertyInfos: infos, propertyData: splice(this.#s.propertyData, found.slot.start, found.slot.end, EMPTY_BYTES) });
+    return true;
+  }
+
+  /** Every property as name → { type, value }, in declaration order. */
+  properties(): Array<{ name: string; type: string; value: PropertyValue }> {
+    const slots = layoutSlots(this.#s.propertyInfos, this.#s.propertyData);
+    return this.#s.propertyInfos.map((info, i) => {
+      const slot = slots[i] as Slot;
+      const value = propertyType(info.type).decode(this.#s.propertyData.subarray(slot.payloadStart, slot.end), info.name);
+      return { name: info.name, type: info.type, value };
+    });
+  }
+
+  /** An independent copy (cheap: states are shared until one side changes). */
+  clone(): TreeNode {
+    return nodeFromState(this.#s);
+  }
+
+  /** A copy with another label (used by wrappers that map labels). */
+  withLabel(labelRule: string): TreeNode {
+    const node = this.clone();
+    node.labelRule = labelRule;
+    return node;
+  }
+
+  equals(other: TreeNode): boolean {
+    return nodeStatesEqual(this.#s, other.#s);
+  }
+
+  toString(): string {
+    return `TreeNode(${this.#s.labelRule} v${this.#s.version.versionNumber})`;
+  }
+}
+
+export function nodeStatesEqual(a: NodeState, b: NodeState): boolean {
+  if (a === b) return true;
+  return (
+    a.labelRule === b.labelRule &&
+    a.description === b.description &&
+    a.queryHowTo === b.queryHowTo &&
+    a.qaSequence === b.qaSequence &&
+    versionsEqual(a.version, b.version) &&
+    a.childNames.length === b.childNames.length &&
+    a.childNames.every((n, i) => n === b.childNames[i]) &&
+    a.propertyInfos.length === b.propertyInfos.length &&
+    a.propertyInfos.every((p, i) => p.name === b.propertyInfos[i]?.name && p.type === b.propertyInfos[i]?.type) &&
+    bytesEqual(a.propertyData, b.propertyData)
+  );
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The immutable state behind a node (for backends and codecs; not exported from the package root). */
+export function stateOf(node: TreeNode): NodeState {
+  return stateAccess(node);
+}
+
+/** A TreeNode around a state already known to be valid (for backends and codecs). */
+export function nodeFromState(state: NodeState): TreeNode {
+  trustedState = state;
+  return new TreeNode(TRUSTED_INIT);
+}
+
+const TRUSTED_INIT: TreeNodeInit = { labelRule: '' };
+
+/** Builds a validated state from raw fields (for decoders). */
+export function stateFromFields(init: TreeNodeInit): NodeState {
+  return stateFromInit(init);
+}
