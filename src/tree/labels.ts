@@ -8,7 +8,7 @@ import { WwatpError } from './errors.js';
 
 // Whitespace and control characters make labels ambiguous in URLs, YAML keys and logs.
 // `*` and `?` are reserved for label rules (wildcards and collection queries).
-const FORBIDDEN = /[\s\p{Cc}*?]/u;
+const FORBIDDEN = /[\s\p{Cc}\p{Surrogate}*?]/u;
 
 function stripSlashes(label: string): string {
   let start = 0;

@@ -1,6 +1,6 @@
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { WwatpError } from './errors.js';
-import { fromUtf8, utf8 } from './codecs/bytes.js';
+import { fromUtf8, isWellFormed, utf8 } from './codecs/bytes.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -105,6 +105,7 @@ function stringCodec(type: string, allowed?: readonly string[]): Codec {
     fixedSize: undefined,
     encode(value, property) {
       if (typeof value !== 'string') throw mismatch(property, type, 'a string', value);
+      if (!isWellFormed(value)) throw new WwatpError('TYPE_MISMATCH', `property "${property}" holds a lone UTF-16 surrogate, which is not text`);
       if (allowed && !allowed.includes(value)) {
         throw new WwatpError('TYPE_MISMATCH', `property "${property}" of type ${type} must be one of ${allowed.join(', ')}`);
       }

@@ -1,4 +1,5 @@
 import { WwatpError } from './errors.js';
+import { isWellFormed } from './codecs/bytes.js';
 import { isLink, normalizeLabel } from './labels.js';
 import { encodeSlot, layoutSlots, splice, type PropertyInfo, type Slot } from './property-layout.js';
 import { propertyType, type PropertyValue } from './property-types.js';
@@ -39,6 +40,7 @@ const EMPTY_BYTES = new Uint8Array(0);
 
 function checkString(value: unknown, field: string): string {
   if (typeof value !== 'string') throw new WwatpError('INVALID_NODE', `${field} must be a string, got ${typeof value}`);
+  if (!isWellFormed(value)) throw new WwatpError('INVALID_NODE', `${field} holds a lone UTF-16 surrogate, which is not text`);
   return value;
 }
 

@@ -3,6 +3,13 @@ import { WwatpError } from '../errors.js';
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
+// A lone UTF-16 surrogate cannot be encoded as UTF-8; TextEncoder would silently swap it for U+FFFD.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+export function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
 export function utf8(text: string): Uint8Array {
   return utf8Encoder.encode(text);
 }

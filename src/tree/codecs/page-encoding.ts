@@ -1,0 +1,175 @@
+/**
+ * The seed's depth-first length-value page encoding (docs/ENCODING.md has the full table).
+ * All integers are little-endian; "LV" is a u32 byte length followed by that many bytes,
+ * and strings are UTF-8.
+ *
+ *   page     = u32 nodeCount, then nodeCount × (u32 recordLength, record)
+ *   record   = [datagram only: 16-byte uuid, u32 CRC-32 of the uuid and fields] fields
+ *   fields   = LV label, LV description,
+ *              u8 present + [LV queryHowTo], u8 present + [LV qaSequence],
+ *              u32 propertyCount, propertyCount × (LV type, LV name),
+ *              u16 versionNumber, u32 maxVersionSequence, LV policy,
+ *              u8 present + [LV authorialProof], u8 present + [LV authors],
+ *              u8 present + [LV readers], u8 present + [u32 collisionDepth],
+ *              u32 childCount, childCount × LV childName,
+ *              LV contents
+ *
+ * A presence byte is 0 (absent, nothing follows) or 1 (present). Decoding is strict:
+ * truncation, trailing bytes, a bad presence byte, a count that cannot fit in the bytes
+ * left or a checksum mismatch are MALFORMED; invalid labels, property types and versions
+ * keep the code the node model gives them (INVALID_LABEL, INVALID_PROPERTY, INVALID_NODE).
+ */
+import { WwatpError } from '../errors.js';
+import { DEFAULT_MAX_CONTENT_BYTES } from '../limits.js';
+import { nodeFromState, stateFromFields, stateOf, type NodeState, type TreeNode } from '../tree-node.js';
+import type { VersionInit } from '../versions.js';
+import { ByteReader, ByteWriter } from './bytes.js';
+import { crc32 } from './crc32.js';
+
+export interface EncodePageOptions {
+  /** Prefix every record with a random uuid and a CRC-32, for unreliable transports. */
+  datagram?: boolean;
+}
+
+export interface DecodePageOptions {
+  datagram?: boolean;
+  /** Largest contents accepted per node (default DEFAULT_MAX_CONTENT_BYTES). */
+  maxContentBytes?: number;
+}
+
+const UUID_BYTES = 16;
+const DATAGRAM_HEADER = UUID_BYTES + 4;
+
+function randomUuidBytes(): Uint8Array {
+  const hex = globalThis.crypto.randomUUID().replaceAll('-', '');
+  const out = new Uint8Array(UUID_BYTES);
+  for (let i = 0; i < UUID_BYTES; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function writeOptional(writer: ByteWriter, text: string | undefined): void {
+  if (text === undefined) writer.u8(0);
+  else writer.u8(1).lvString(text);
+}
+
+function writeFields(writer: ByteWriter, s: NodeState): void {
+  writer.lvString(s.labelRule).lvString(s.description);
+  writeOptional(writer, s.queryHowTo);
+  writeOptional(writer, s.qaSequence);
+  writer.u32(s.propertyInfos.length);
+  for (const info of s.propertyInfos) writer.lvString(info.type).lvString(info.name);
+  const v = s.version;
+  writer.u16(v.versionNumber).u32(v.maxVersionSequence).lvString(v.policy);
+  writeOptional(writer, v.authorialProof);
+  writeOptional(writer, v.authors);
+  writeOptional(writer, v.readers);
+  if (v.collisionDepth === undefined) writer.u8(0);
+  else writer.u8(1).u32(v.collisionDepth);
+  writer.u32(s.childNames.length);
+  for (const name of s.childNames) writer.lvString(name);
+  writer.lv(s.propertyData);
+}
+
+/** Encodes nodes, in the given order, as one page. */
+export function encodePage(nodes: readonly TreeNode[], options: EncodePageOptions = {}): Uint8Array {
+  const page = new ByteWriter(64 + nodes.length * 64);
+  page.u32(nodes.length);
+  for (const node of nodes) {
+    const fields = new ByteWriter();
+    writeFields(fields, stateOf(node));
+    const body = fields.finish();
+    if (options.datagram) {
+      const uuid = randomUuidBytes();
+      page.u32(DATAGRAM_HEADER + body.length).raw(uuid).u32(crc32(body, crc32(uuid))).raw(body);
+    } else {
+      page.u32(body.length).raw(body);
+    }
+  }
+  return page.finish();
+}
+
+function readPresence(reader: ByteReader, what: string): boolean {
+  const flag = reader.u8(`the presence byte of ${what}`);
+  if (flag > 1) throw new WwatpError('MALFORMED', `the presence byte of ${what} is ${flag}, not 0 or 1`);
+  return flag === 1;
+}
+
+function readOptional(reader: ByteReader, what: string): string | undefined {
+  return readPresence(reader, what) ? reader.lvString(what) : undefined;
+}
+
+/** Reads a count, refusing one that cannot fit: each item takes at least `minItemBytes`. */
+function readCount(reader: ByteReader, what: string, minItemBytes: number): number {
+  const count = reader.u32(`the count of ${what}`);
+  if (count * minItemBytes > reader.remaining) {
+    throw new WwatpError('MALFORMED', `${count} ${what} cannot fit in the ${reader.remaining} bytes left`);
+  }
+  return count;
+}
+
+function readFields(reader: ByteReader, maxContentBytes: number): NodeState {
+  const labelRule = reader.lvString('label');
+  const description = reader.lvString('description');
+  const queryHowTo = readOptional(reader, 'queryHowTo');
+  const qaSequence = readOptional(reader, 'qaSequence');
+  const propertyInfos: Array<{ type: string; name: string }> = [];
+  const propertyCount = readCount(reader, 'properties', 8);
+  for (let i = 0; i < propertyCount; i++) {
+    const type = reader.lvString('a property type');
+    propertyInfos.push({ type, name: reader.lvString('a property name') });
+  }
+  const version: { -readonly [K in keyof VersionInit]: VersionInit[K] } = {
+    versionNumber: reader.u16('versionNumber'),
+    maxVersionSequence: reader.u32('maxVersionSequence'),
+    policy: reader.lvString('version policy'),
+    authorialProof: readOptional(reader, 'authorialProof'),
+    authors: readOptional(reader, 'authors'),
+    readers: readOptional(reader, 'readers'),
+  };
+  if (readPresence(reader, 'collisionDepth')) version.collisionDepth = reader.u32('collisionDepth');
+  const childNames: string[] = [];
+  const childCount = readCount(reader, 'child names', 4);
+  for (let i = 0; i < childCount; i++) childNames.push(reader.lvString('a child name'));
+  const propertyData = reader.lv('contents', maxContentBytes);
+  return stateFromFields({ labelRule, description, queryHowTo, qaSequence, propertyInfos, version, childNames, propertyData });
+}
+
+function checkRecord(bytes: Uint8Array, start: number, end: number): void {
+  if (end - start < DATAGRAM_HEADER) throw new WwatpError('MALFORMED', 'the record is too short for a datagram header');
+  const stored = new DataView(bytes.buffer, bytes.byteOffset + start + UUID_BYTES, 4).getUint32(0, true);
+  const actual = crc32(bytes.subarray(start + DATAGRAM_HEADER, end), crc32(bytes.subarray(start, start + UUID_BYTES)));
+  if (stored !== actual) throw new WwatpError('MALFORMED', 'the record fails its CRC-32 check');
+}
+
+/** Decodes a page; any defect in the bytes is a WwatpError, never another exception. */
+export function decodePage(bytes: Uint8Array, options: DecodePageOptions = {}): TreeNode[] {
+  if (!(bytes instanceof Uint8Array)) throw new WwatpError('MALFORMED', 'a page must be a Uint8Array');
+  const maxContentBytes = options.maxContentBytes ?? DEFAULT_MAX_CONTENT_BYTES;
+  const page = new ByteReader(bytes);
+  const nodes: TreeNode[] = [];
+  let where = 'page header';
+  try {
+    const count = readCount(page, 'records', 4);
+    for (let index = 0; index < count; index++) {
+      where = `page record ${index}`;
+      const length = page.u32('the record length');
+      const start = page.position;
+      page.raw(length, 'the record');
+      let fieldsStart = start;
+      if (options.datagram) {
+        checkRecord(bytes, start, start + length);
+        fieldsStart += DATAGRAM_HEADER;
+      }
+      const reader = new ByteReader(bytes, fieldsStart, start + length);
+      const state = readFields(reader, maxContentBytes);
+      if (reader.remaining !== 0) throw new WwatpError('MALFORMED', `${reader.remaining} unread bytes at the end of the record`);
+      nodes.push(nodeFromState(state));
+    }
+    where = 'page end';
+    if (page.remaining !== 0) throw new WwatpError('MALFORMED', `${page.remaining} bytes after the last record`);
+  } catch (cause) {
+    if (cause instanceof WwatpError) throw new WwatpError(cause.code, `${where}: ${cause.message}`, { cause });
+    throw new WwatpError('MALFORMED', `${where}: ${String(cause)}`, { cause });
+  }
+  return nodes;
+}
