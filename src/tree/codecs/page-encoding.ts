@@ -70,22 +70,64 @@ function writeFields(writer: ByteWriter, s: NodeState): void {
   writer.lv(s.propertyData);
 }
 
+/** UTF-8 byte length without encoding (lone surrogates become 3-byte U+FFFD). */
+function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+const lvSize = (text: string): number => 4 + utf8Length(text);
+const optSize = (text: string | undefined): number => 1 + (text === undefined ? 0 : lvSize(text));
+
+/** The exact size of writeFields' output, so the writer is allocated once. */
+function fieldsSize(s: NodeState): number {
+  const v = s.version;
+  let n = lvSize(s.labelRule) + lvSize(s.description) + optSize(s.queryHowTo) + optSize(s.qaSequence);
+  n += 4;
+  for (const info of s.propertyInfos) n += lvSize(info.type) + lvSize(info.name);
+  n += 2 + 4 + lvSize(v.policy) + optSize(v.authorialProof) + optSize(v.authors) + optSize(v.readers);
+  n += v.collisionDepth === undefined ? 1 : 5;
+  n += 4;
+  for (const name of s.childNames) n += lvSize(name);
+  return n + 4 + s.propertyData.length;
+}
+
 /** Encodes nodes, in the given order, as one page. */
 export function encodePage(nodes: readonly TreeNode[], options: EncodePageOptions = {}): Uint8Array {
-  const page = new ByteWriter(64 + nodes.length * 64);
-  page.u32(nodes.length);
-  for (const node of nodes) {
-    const fields = new ByteWriter();
-    writeFields(fields, stateOf(node));
-    const body = fields.finish();
+  const states = nodes.map(stateOf);
+  const header = options.datagram ? DATAGRAM_HEADER : 0;
+  const sizes = states.map(fieldsSize);
+  const total = sizes.reduce((sum, size) => sum + 4 + header + size, 4);
+  // Sized exactly: one allocation, and the writer never has to grow.
+  const page = new ByteWriter(total);
+  page.u32(states.length);
+  const crcAt: number[] = [];
+  states.forEach((state, i) => {
+    page.u32(header + (sizes[i] as number));
     if (options.datagram) {
-      const uuid = randomUuidBytes();
-      page.u32(DATAGRAM_HEADER + body.length).raw(uuid).u32(crc32(body, crc32(uuid))).raw(body);
-    } else {
-      page.u32(body.length).raw(body);
+      page.raw(randomUuidBytes());
+      crcAt.push(page.length);
+      page.u32(0);
     }
-  }
-  return page.finish();
+    writeFields(page, state);
+  });
+  if (page.length !== total) throw new WwatpError('INTERNAL', `page size ${page.length} differs from the computed ${total}`);
+  const out = page.finish();
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  crcAt.forEach((at, i) => {
+    const uuid = out.subarray(at - UUID_BYTES, at);
+    view.setUint32(at, crc32(out.subarray(at + 4, at + 4 + (sizes[i] as number)), crc32(uuid)), true);
+  });
+  return out;
 }
 
 function readPresence(reader: ByteReader, what: string): boolean {
