@@ -87,7 +87,7 @@ export class SimpleBackend implements Backend {
   }
 
   async closeTransactionLayers(): Promise<boolean> {
-    throw unsupportedLayers('SimpleBackend');
+    return true; // No layer can be open, so there is nothing to apply.
   }
 
   async applyTransaction(tx: Transaction): Promise<boolean> {

@@ -300,6 +300,7 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /** The immutable state behind a node (for backends and codecs; not exported from the package root). */
 export function stateOf(node: TreeNode): NodeState {
+  if (!(node instanceof TreeNode)) throw new WwatpError('INVALID_NODE', `expected a TreeNode, got ${node === null ? 'null' : typeof node}`);
   return stateAccess(node);
 }
 

@@ -38,6 +38,17 @@ export interface DecodePageOptions {
 }
 
 const UUID_BYTES = 16;
+// ignoreBOM: a leading U+FEFF is part of the text, not a marker to strip.
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function readString(reader: ByteReader, what: string): string {
+  const bytes = reader.lv(what);
+  try {
+    return utf8Decoder.decode(bytes);
+  } catch (cause) {
+    throw new WwatpError('MALFORMED', `${what} is not valid UTF-8`, { cause });
+  }
+}
 const DATAGRAM_HEADER = UUID_BYTES + 4;
 
 function randomUuidBytes(): Uint8Array {
@@ -137,7 +148,7 @@ function readPresence(reader: ByteReader, what: string): boolean {
 }
 
 function readOptional(reader: ByteReader, what: string): string | undefined {
-  return readPresence(reader, what) ? reader.lvString(what) : undefined;
+  return readPresence(reader, what) ? readString(reader, what) : undefined;
 }
 
 /** Reads a count, refusing one that cannot fit: each item takes at least `minItemBytes`. */
@@ -150,20 +161,20 @@ function readCount(reader: ByteReader, what: string, minItemBytes: number): numb
 }
 
 function readFields(reader: ByteReader, maxContentBytes: number): NodeState {
-  const labelRule = reader.lvString('label');
-  const description = reader.lvString('description');
+  const labelRule = readString(reader, 'label');
+  const description = readString(reader, 'description');
   const queryHowTo = readOptional(reader, 'queryHowTo');
   const qaSequence = readOptional(reader, 'qaSequence');
   const propertyInfos: Array<{ type: string; name: string }> = [];
   const propertyCount = readCount(reader, 'properties', 8);
   for (let i = 0; i < propertyCount; i++) {
-    const type = reader.lvString('a property type');
-    propertyInfos.push({ type, name: reader.lvString('a property name') });
+    const type = readString(reader, 'a property type');
+    propertyInfos.push({ type, name: readString(reader, 'a property name') });
   }
   const version: { -readonly [K in keyof VersionInit]: VersionInit[K] } = {
     versionNumber: reader.u16('versionNumber'),
     maxVersionSequence: reader.u32('maxVersionSequence'),
-    policy: reader.lvString('version policy'),
+    policy: readString(reader, 'version policy'),
     authorialProof: readOptional(reader, 'authorialProof'),
     authors: readOptional(reader, 'authors'),
     readers: readOptional(reader, 'readers'),
@@ -171,7 +182,7 @@ function readFields(reader: ByteReader, maxContentBytes: number): NodeState {
   if (readPresence(reader, 'collisionDepth')) version.collisionDepth = reader.u32('collisionDepth');
   const childNames: string[] = [];
   const childCount = readCount(reader, 'child names', 4);
-  for (let i = 0; i < childCount; i++) childNames.push(reader.lvString('a child name'));
+  for (let i = 0; i < childCount; i++) childNames.push(readString(reader, 'a child name'));
   const propertyData = reader.lv('contents', maxContentBytes);
   return stateFromFields({ labelRule, description, queryHowTo, qaSequence, propertyInfos, version, childNames, propertyData });
 }
