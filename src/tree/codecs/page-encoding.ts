@@ -38,6 +38,7 @@ export interface DecodePageOptions {
 }
 
 const UUID_BYTES = 16;
+const DATAGRAM_HEADER = UUID_BYTES + 4;
 // ignoreBOM: a leading U+FEFF is part of the text, not a marker to strip.
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -49,7 +50,6 @@ function readString(reader: ByteReader, what: string): string {
     throw new WwatpError('MALFORMED', `${what} is not valid UTF-8`, { cause });
   }
 }
-const DATAGRAM_HEADER = UUID_BYTES + 4;
 
 function randomUuidBytes(): Uint8Array {
   const hex = globalThis.crypto.randomUUID().replaceAll('-', '');

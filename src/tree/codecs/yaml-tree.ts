@@ -11,7 +11,7 @@
  * Reading is type-directed: each value goes through its property type's encoder, so a
  * wrong-typed value fails with TYPE_MISMATCH naming the node and the property.
  */
-import { isMap, isScalar, isSeq, parseDocument, stringify, type CreateNodeOptions, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type YAMLMap } from 'yaml';
+import { isMap, isNode, isScalar, parseDocument, stringify, type CreateNodeOptions, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type YAMLMap } from 'yaml';
 import { WwatpError } from '../errors.js';
 import { isLink, joinLabel, normalizeLabel } from '../labels.js';
 import { encodeSlot } from '../property-layout.js';
@@ -116,7 +116,8 @@ function keyText(key: unknown): string {
 
 function toJs(doc: Document, value: unknown): unknown {
   if (value === null || value === undefined) return null;
-  if (!isScalar(value) && !isMap(value) && !isSeq(value)) throw new WwatpError('MALFORMED', 'aliases are not supported here');
+  if (!isNode(value)) throw malformed('expected a YAML node');
+  // Aliases resolve here, counted against maxAliasCount.
   return value.toJS(doc, TO_JS) as unknown;
 }
 

@@ -29,5 +29,88 @@ t.test('typed properties', async (t) => {
   t.ok(node.deleteProperty('popularity'));
   t.equal(node.getProperty('popularity'), undefined);
   t.equal(node.getProperty('weight'), 190.5);
-  t.throws(() => node.insertProperty('x', 'nope', 1), (e: unknown) => e instanceof WwatpError && e.code === 'INVALID_PROPERTY');
+  const error = t.throws(() => node.insertProperty('x', 'nope', 1), { code: 'INVALID_PROPERTY' });
+  t.ok(error instanceof WwatpError, 'a WwatpError');
+});
+
+t.test('every seed literal type maps onto a storage type', async (t) => {
+  const node = new TreeNode({ labelRule: 'types' });
+  const png = Uint8Array.of(0x89, 0x50, 0x4e, 0x47);
+  const when = new Date('2026-11-21T10:20:30.456Z');
+  node.insertProperty('s', 'String', 'text');
+  node.insertProperty('i', 'Int', -5);
+  node.insertProperty('f', 'Float', 1.25);
+  node.insertProperty('img', 'Image', png);
+  node.insertProperty('l', 'List', [1, 'a']);
+  node.insertProperty('d', 'Dictionary', { a: 1 });
+  node.insertProperty('b', 'Bytes', Uint8Array.of(1, 2));
+  node.insertProperty('dt', 'Datetime', when);
+  node.insertProperty('cb', 'Callback', 'Auto');
+  node.insertProperty('gone', 'Removed', null);
+  node.insertProperty('err', 'Error', 'stream broke');
+  node.insertProperty('y', 'yaml', { list: [1, 2], text: 'x: y' });
+  node.insertProperty('u', 'uint64', 2n ** 64n - 1n);
+  node.insertProperty('fl', 'float', 0.1);
+  node.insertProperty('ok', 'bool', true);
+  t.equal(node.getProperty('s'), 'text');
+  t.equal(node.getProperty('i'), -5n);
+  t.equal(node.getProperty('f'), 1.25);
+  t.same(node.getProperty('img'), png);
+  t.same(node.getProperty('l'), [1, 'a']);
+  t.same(node.getProperty('d'), { a: 1 });
+  t.same(node.getProperty('dt'), when);
+  t.equal(node.getProperty('cb'), 'Auto');
+  t.equal(node.getProperty('gone'), null);
+  t.equal(node.getProperty('err'), 'stream broke');
+  t.same(node.getProperty('y'), { list: [1, 2], text: 'x: y' });
+  t.equal(node.getProperty('u'), 2n ** 64n - 1n);
+  t.equal(node.getProperty('fl'), Math.fround(0.1));
+  t.equal(node.getProperty('ok'), true);
+  t.equal(node.getPropertyType('img'), 'Image', 'the declared type name is kept');
+  t.same(node.properties().map((p) => p.name), ['s', 'i', 'f', 'img', 'l', 'd', 'b', 'dt', 'cb', 'gone', 'err', 'y', 'u', 'fl', 'ok']);
+  const rebuilt = new TreeNode({ labelRule: 'types', propertyInfos: node.propertyInfos, propertyData: node.propertyData });
+  t.ok(rebuilt.equals(node), 'infos and data rebuild the same node');
+});
+
+t.test('copies are independent (copy on write)', async (t) => {
+  const a = new TreeNode({ labelRule: 'a', description: 'one', childNames: ['x'] });
+  a.insertProperty('n', 'int64', 1);
+  const b = a.clone();
+  t.ok(a.equals(b));
+  b.setProperty('n', 2);
+  b.description = 'two';
+  b.childNames = ['x', 'y'];
+  t.equal(a.getProperty('n'), 1n);
+  t.equal(a.description, 'one');
+  t.same(a.childNames, ['x']);
+  t.notOk(a.equals(b));
+  const data = a.propertyData;
+  data[0] = 99;
+  t.equal(a.getProperty('n'), 1n, 'propertyData hands out a copy');
+  t.throws(() => {
+    (a.version as { versionNumber: number }).versionNumber = 5;
+  }, 'versions are frozen');
+});
+
+t.test('setters validate', async (t) => {
+  const node = new TreeNode({ labelRule: 'a' });
+  t.throws(() => {
+    node.labelRule = 'a b';
+  }, { code: 'INVALID_LABEL' });
+  t.throws(() => {
+    node.childNames = ['ok', '..'];
+  }, { code: 'INVALID_LABEL' });
+  t.throws(() => {
+    node.version = { versionNumber: 300 };
+  }, { code: 'INVALID_NODE' });
+  t.throws(() => {
+    node.description = 5 as unknown as string;
+  }, { code: 'INVALID_NODE' });
+  t.equal(node.labelRule, 'a');
+  node.version = { versionNumber: 7, policy: 'reader-writer', authors: 'people/ann' };
+  t.equal(node.version.versionNumber, 7);
+  t.equal(node.version.maxVersionSequence, 256);
+  t.equal(node.version.authors, 'people/ann');
+  t.throws(() => node.insertProperty('', 'string', 'x'), { code: 'INVALID_PROPERTY' });
+  t.throws(() => node.insertProperty('s', 'string', 'bad \ud800 text'), { code: 'TYPE_MISMATCH' });
 });

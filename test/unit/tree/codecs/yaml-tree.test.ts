@@ -1,5 +1,5 @@
 import t from 'tap';
-import { TreeNode, WwatpError } from '../../../../src/tree/index.js';
+import { TreeNode } from '../../../../src/tree/index.js';
 import { treeToYaml, yamlToTree } from '../../../../src/tree/codecs/yaml-tree.js';
 import { prng, randomTree, sameNodes } from './fixtures/random-nodes.js';
 
@@ -98,6 +98,9 @@ zoo:
   t.same(yamlToTree('{}'), []);
   t.equal(treeToYaml([]), '{}\n');
   t.same(yamlToTree('a: {}').map((n) => n.description), [''], 'an empty mapping is a node with defaults');
+  const aliased = yamlToTree('a:\n  description: &d shared\n  copy.string: *d\n  list.json: &l [1, 2]\n  again.List: *l\n')[0];
+  t.equal(aliased?.getProperty('copy'), 'shared', 'aliases work for values');
+  t.same(aliased?.getProperty('again'), [1, 2]);
 });
 
 t.test('placeholders stand for labels without nodes', async (t) => {

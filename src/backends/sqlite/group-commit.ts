@@ -1,0 +1,177 @@
+import type Database from 'better-sqlite3';
+import { isBusy, storageError } from './errors.js';
+
+/** What a job did inside the transaction: its caller's answer, and what to do once durable. */
+export interface JobOutcome<T> {
+  readonly value: T;
+  /** Runs after COMMIT, before the caller's promise resolves (listener notifications). */
+  readonly after?: () => void;
+}
+
+export interface CommitHooks {
+  /** Runs inside the transaction after the last job, before COMMIT. */
+  beforeCommit(): void;
+  /** Saves in-memory state that writes advance (the sequence counter)... */
+  mark(): number;
+  /** ...and puts it back when those writes are rolled back. */
+  restore(mark: number): void;
+}
+
+interface Job {
+  readonly run: () => JobOutcome<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  /** When the job was queued: a job waiting longer than busyTimeoutMs for the lock fails. */
+  readonly since: number;
+}
+
+type Result = { ok: true; outcome: JobOutcome<unknown> } | { ok: false; error: unknown };
+
+const RETRY_MIN_MS = 5;
+const RETRY_MAX_MS = 50;
+
+/**
+ * Group commit: writes queued while a batch is pending run together in one SQLite
+ * transaction on the next turn of the event loop, so N concurrent writers share one
+ * COMMIT (one fsync) instead of paying one each. Each job runs under its own SAVEPOINT:
+ * a job that throws is rolled back alone and only its caller sees the error. Promises
+ * settle only after the shared COMMIT; if BEGIN or COMMIT fails, every job of that batch
+ * fails and the next batch starts afresh. While another process holds the write lock the
+ * batch is retried off the event loop, so reads keep being served meanwhile.
+ */
+export class GroupCommit {
+  readonly #db: Database.Database;
+  readonly #path: string;
+  readonly #busyTimeoutMs: number;
+  readonly #hooks: CommitHooks;
+  #queue: Job[] = [];
+  #scheduled = false;
+  #retryDelay = RETRY_MIN_MS;
+  #idleWaiters: Array<() => void> = [];
+  #commits = 0;
+  #writes = 0;
+
+  constructor(db: Database.Database, path: string, busyTimeoutMs: number, hooks: CommitHooks) {
+    this.#db = db;
+    this.#path = path;
+    this.#busyTimeoutMs = busyTimeoutMs;
+    this.#hooks = hooks;
+  }
+
+  /** Commits and write calls committed so far (writes / commits is the batching factor). */
+  stats(): { commits: number; writes: number } {
+    return { commits: this.#commits, writes: this.#writes };
+  }
+
+  /** Queues a job; `run` executes inside the next batch's transaction. */
+  submit<T>(run: () => JobOutcome<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ run, resolve: resolve as (value: unknown) => void, reject, since: Date.now() });
+      this.#schedule(0);
+    });
+  }
+
+  /** Resolves once nothing is queued or committing (failed batches included). */
+  idle(): Promise<void> {
+    if (!this.#scheduled && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // setImmediate, not a microtask: requests arriving on sockets this turn join the batch.
+    if (delayMs === 0) setImmediate(() => this.#flush());
+    else setTimeout(() => this.#flush(), delayMs);
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const jobs = this.#queue;
+    this.#queue = [];
+    if (jobs.length > 0) this.#commit(jobs);
+    // Jobs queued meanwhile (by listeners, or a lock retry) have scheduled the next flush.
+    if (!this.#scheduled) for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+
+  #commit(jobs: Job[]): void {
+    const start = this.#hooks.mark();
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      if (isBusy(error)) this.#waitForLock(jobs, error);
+      else for (const job of jobs) job.reject(storageError(this.#path, 'starting a write', error));
+      return;
+    }
+    this.#retryDelay = RETRY_MIN_MS;
+    let results: Result[];
+    try {
+      results = jobs.map((job) => this.#runJob(job));
+      this.#hooks.beforeCommit();
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#abort(start);
+      for (const job of jobs) job.reject(storageError(this.#path, 'committing a write', error));
+      return;
+    }
+    this.#commits++;
+    jobs.forEach((job, i) => {
+      const result = results[i] as Result;
+      if (!result.ok) {
+        job.reject(storageError(this.#path, 'writing', result.error));
+        return;
+      }
+      this.#writes++;
+      try {
+        result.outcome.after?.();
+      } catch (error) {
+        // The write is durable whatever happens here; never leave its caller hanging.
+        console.error('wwatp: after-commit work failed', error);
+      }
+      job.resolve(result.outcome.value);
+    });
+  }
+
+  /** Runs one job under a savepoint; throws only when the whole transaction is lost. */
+  #runJob(job: Job): Result {
+    const mark = this.#hooks.mark();
+    this.#db.exec('SAVEPOINT wwatp_job');
+    try {
+      const outcome = job.run();
+      this.#db.exec('RELEASE wwatp_job');
+      return { ok: true, outcome };
+    } catch (error) {
+      this.#hooks.restore(mark);
+      // Disk full, I/O errors and the like roll the whole transaction back in SQLite.
+      if (!this.#db.inTransaction) throw error;
+      this.#db.exec('ROLLBACK TO wwatp_job');
+      this.#db.exec('RELEASE wwatp_job');
+      return { ok: false, error };
+    }
+  }
+
+  #abort(mark: number): void {
+    this.#hooks.restore(mark);
+    try {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+    } catch {
+      // SQLite rolls back by itself when ROLLBACK cannot run; the batch is failed anyway.
+    }
+  }
+
+  /** Requeues a batch that could not get the write lock; jobs past their deadline fail. */
+  #waitForLock(jobs: Job[], error: unknown): void {
+    const now = Date.now();
+    const waiting: Job[] = [];
+    for (const job of jobs) {
+      if (now - job.since >= this.#busyTimeoutMs) {
+        job.reject(storageError(this.#path, `waited ${this.#busyTimeoutMs} ms for the write lock`, error));
+      } else waiting.push(job);
+    }
+    this.#queue = [...waiting, ...this.#queue];
+    if (this.#queue.length === 0) return;
+    const delay = this.#retryDelay;
+    this.#retryDelay = Math.min(RETRY_MAX_MS, this.#retryDelay * 2);
+    this.#schedule(delay);
+  }
+}

@@ -1,0 +1,39 @@
+import t from 'tap';
+import {
+  absoluteChildName, ancestorsOf, isAtOrUnder, isLink, labelName, normalizeLabel, normalizeLabelOrRoot, parentLabel, stripPrefix,
+} from '../../../src/tree/labels.js';
+
+t.test('normalizeLabel strips one leading and trailing slash', async (t) => {
+  t.equal(normalizeLabel('/a/b/'), 'a/b');
+  t.equal(normalizeLabel('a'), 'a');
+  t.equal(normalizeLabel('λ/中/🌳'), 'λ/中/🌳');
+  t.equal(normalizeLabelOrRoot('/'), '');
+  t.equal(normalizeLabelOrRoot(''), '');
+});
+
+t.test('bad labels are INVALID_LABEL', async (t) => {
+  for (const bad of ['', '/', '//a', 'a//b', 'a/./b', '../a', 'a/..', 'a b', 'a\nb', 'a\u0000', 'a*', 'a?b', '\ud800x']) {
+    t.throws(() => normalizeLabel(bad), { code: 'INVALID_LABEL' }, JSON.stringify(bad));
+  }
+  t.throws(() => normalizeLabel(42), { code: 'INVALID_LABEL' });
+});
+
+t.test('label helpers', async (t) => {
+  t.equal(labelName('a/b/c'), 'c');
+  t.equal(labelName('a'), 'a');
+  t.equal(parentLabel('a/b/c'), 'a/b');
+  t.equal(parentLabel('a'), '');
+  t.ok(isLink('a/b'));
+  t.notOk(isLink('b'));
+  t.equal(absoluteChildName('lion', 'Simba'), 'lion/Simba');
+  t.equal(absoluteChildName('notes', 'lion/Simba/note0'), 'lion/Simba/note0');
+  t.equal(absoluteChildName('notes', '/lion'), 'lion', 'a leading slash makes a top-level link');
+  t.same([...ancestorsOf('a/b/c')], ['a/b', 'a', '']);
+  t.same([...ancestorsOf('a')], ['']);
+  t.ok(isAtOrUnder('a/b', 'a'));
+  t.ok(isAtOrUnder('a', 'a'));
+  t.notOk(isAtOrUnder('ab', 'a'), 'segment boundaries only');
+  t.ok(isAtOrUnder('anything', ''));
+  t.equal(stripPrefix('zoo/lion', 'zoo'), 'lion');
+  t.equal(stripPrefix('zoo', 'zoo'), '');
+});
