@@ -1,6 +1,7 @@
 import { WwatpError } from './errors.js';
 import { ByteReader } from './codecs/bytes.js';
 import { propertyType } from './property-types.js';
+import { allocBytes } from './byte-pool.js';
 
 /**
  * A node's contents are its property values back to back, in propertyInfos order:
@@ -53,7 +54,7 @@ export function encodeSlot(typeName: string, value: unknown, property: string): 
 
 /** Replaces bytes [start, end) of `data` with `insert`, returning new contents. */
 export function splice(data: Uint8Array, start: number, end: number, insert: Uint8Array): Uint8Array {
-  const out = new Uint8Array(data.length - (end - start) + insert.length);
+  const out = allocBytes(data.length - (end - start) + insert.length);
   out.set(data.subarray(0, start), 0);
   out.set(insert, start);
   out.set(data.subarray(end), start + insert.length);

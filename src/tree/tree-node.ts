@@ -1,5 +1,6 @@
 import { WwatpError } from './errors.js';
 import { isWellFormed } from './codecs/bytes.js';
+import { pooledCopy } from './byte-pool.js';
 import { isLink, normalizeLabel } from './labels.js';
 import { encodeSlot, layoutSlots, splice, type PropertyInfo, type Slot } from './property-layout.js';
 import { propertyType, type PropertyValue } from './property-types.js';
@@ -61,6 +62,18 @@ function checkChildNames(names: unknown): readonly string[] {
   return Object.freeze([...(names as string[])]);
 }
 
+// Nodes of one kind share one frozen propertyInfos array (bounded, so odd shapes cannot grow it forever).
+const INTERNED_SHAPES_LIMIT = 10_000;
+const internedInfos = new Map<string, readonly PropertyInfo[]>();
+
+function intern(infos: readonly PropertyInfo[]): readonly PropertyInfo[] {
+  const key = infos.map((i) => `${i.type}\u0000${i.name}`).join('\u0001');
+  const known = internedInfos.get(key);
+  if (known) return known;
+  if (internedInfos.size < INTERNED_SHAPES_LIMIT) internedInfos.set(key, infos);
+  return infos;
+}
+
 function checkPropertyInfos(infos: unknown): readonly PropertyInfo[] {
   if (infos === undefined) return EMPTY_INFOS;
   if (!Array.isArray(infos)) throw new WwatpError('INVALID_NODE', 'propertyInfos must be an array of { type, name }');
@@ -76,17 +89,17 @@ function checkPropertyInfos(infos: unknown): readonly PropertyInfo[] {
     seen.add(name);
     out.push(Object.freeze({ type, name }));
   }
-  return Object.freeze(out);
+  return intern(Object.freeze(out));
 }
 
 /** Builds and validates a state from constructor input. */
 function stateFromInit(init: TreeNodeInit): NodeState {
   if (init === null || typeof init !== 'object') throw new WwatpError('INVALID_NODE', 'a TreeNode needs an object with at least labelRule');
   const propertyInfos = checkPropertyInfos(init.propertyInfos);
-  let propertyData = EMPTY_BYTES;
+  let propertyData: Uint8Array = EMPTY_BYTES;
   if (init.propertyData !== undefined) {
     if (!(init.propertyData instanceof Uint8Array)) throw new WwatpError('INVALID_NODE', 'propertyData must be a Uint8Array');
-    propertyData = init.propertyData.slice();
+    propertyData = pooledCopy(init.propertyData);
   }
   layoutSlots(propertyInfos, propertyData);
   return Object.freeze({
@@ -188,7 +201,7 @@ export class TreeNode {
   /** Replaces properties and contents together, keeping them consistent. */
   setProperties(propertyInfos: readonly PropertyInfo[], propertyData: Uint8Array): void {
     const infos = checkPropertyInfos(propertyInfos);
-    const data = propertyData.slice();
+    const data = pooledCopy(propertyData);
     layoutSlots(infos, data);
     this.#set({ propertyInfos: infos, propertyData: data });
   }
@@ -215,7 +228,7 @@ export class TreeNode {
     if (this.hasProperty(name)) throw new WwatpError('ALREADY_EXISTS', `property "${name}" already exists; use setProperty`);
     const slot = encodeSlot(type, value, name);
     const data = splice(this.#s.propertyData, this.#s.propertyData.length, this.#s.propertyData.length, slot);
-    const infos = Object.freeze([...this.#s.propertyInfos, Object.freeze({ type, name })]);
+    const infos = intern(Object.freeze([...this.#s.propertyInfos, Object.freeze({ type, name })]));
     this.#set({ propertyInfos: infos, propertyData: data });
   }
 
@@ -240,7 +253,7 @@ export class TreeNode {
   deleteProperty(name: string): boolean {
     const found = this.#slot(name);
     if (!found) return false;
-    const infos = Object.freeze(this.#s.propertyInfos.filter((_, i) => i !== found.index));
+    const infos = intern(Object.freeze(this.#s.propertyInfos.filter((_, i) => i !== found.index)));
     this.#set({ propertyInfos: infos, propertyData: splice(this.#s.propertyData, found.slot.start, found.slot.end, EMPTY_BYTES) });
     return true;
   }

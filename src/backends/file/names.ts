@@ -32,7 +32,7 @@ export function encodeSegment(segment: string): string {
   let out = segment.replace(ALWAYS, hex);
   if (out.startsWith('.')) out = `%2E${out.slice(1)}`;
   if (out.endsWith('.')) out = `${out.slice(0, -1)}%2E`;
-  if (out.toLowerCase().endsWith(NODE_SUFFIX)) out = `${out.slice(0, -NODE_SUFFIX.length)}%2E${NODE_SUFFIX.slice(1)}`;
+  if (out.toLowerCase().endsWith(NODE_SUFFIX)) out = `${out.slice(0, -NODE_SUFFIX.length)}%2E${out.slice(1 - NODE_SUFFIX.length)}`;
   if (DEVICE.test(out)) out = hex(out.charAt(0)) + out.slice(1);
   return out;
 }
@@ -45,7 +45,7 @@ export function decodeSegment(name: string): string | undefined {
   } catch {
     return undefined;
   }
-  return segment !== '' && encodeSegment(segment) === name ? segment : undefined;
+  return segment !== '' && !segment.includes('/') && encodeSegment(segment) === name ? segment : undefined;
 }
 
 /** Throws INVALID_LABEL when a segment's file name would be too long to create. */

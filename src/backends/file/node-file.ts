@@ -36,7 +36,8 @@ const MARKER = /^(?:---|\.\.\.)(?:\s|$)|^%/;
 /** Parses a node file; the label comes from the file's path. Throws WwatpError. */
 export function textToState(text: string, label: string): NodeState {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  if (lines[0] !== undefined && /^---\s*$/.test(lines[0])) lines.shift();
+  const marker = lines[0] !== undefined && /^---\s*$/.test(lines[0]);
+  if (marker) lines.shift();
   if (lines.some((line) => MARKER.test(line))) {
     throw new WwatpError('MALFORMED', 'a node file holds one YAML document without directives or further document markers');
   }
@@ -46,7 +47,7 @@ export function textToState(text: string, label: string): NodeState {
     nodes = yamlToTree(nested);
   } catch (cause) {
     // yamlToTree names the placeholder node; name the real one.
-    if (cause instanceof WwatpError) throw new WwatpError(cause.code, `node "${label}": ${cause.message.replace(`node "${KEY}": `, '')}`, { cause });
+    if (cause instanceof WwatpError) throw new WwatpError(cause.code, `node "${label}": ${unshift(cause.message, marker ? 0 : 1)}`, { cause });
     throw cause;
   }
   const [node] = nodes;
@@ -54,4 +55,11 @@ export function textToState(text: string, label: string): NodeState {
     throw new WwatpError('MALFORMED', 'a node file holds one node mapping (description, properties, ...) and no "children" (they are files in the directory)');
   }
   return stateOf(node.withLabel(label));
+}
+
+/** Points a parser message back at the file: drops the placeholder and the added line and indent. */
+function unshift(message: string, addedLines: number): string {
+  return message
+    .replace(`node "${KEY}": `, '')
+    .replace(/at line (\d+), column (\d+)/, (_, line: string, column: string) => `at line ${Number(line) - addedLines}, column ${Math.max(1, Number(column) - INDENT.length)}`);
 }

@@ -25,5 +25,15 @@ export function storageError(path: string, doing: string, error: unknown): Wwatp
   if (isBusy(error)) {
     return new WwatpError('UNAVAILABLE', `SQLite database ${path} is locked by another connection (${doing}): ${message}`, { cause: error });
   }
-  return new WwatpError('STORAGE', `SQLite database ${path}: ${doing} failed: ${message}${code ? ` (${code})` : ''}`, { cause: error });
+  const hint = code === undefined ? '' : `; ${hintFor(code)}`;
+  return new WwatpError('STORAGE', `SQLite database ${path}: ${doing} failed: ${message}${code ? ` (${code}${hint})` : ''}`, { cause: error });
+}
+
+function hintFor(code: string): string {
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM')) {
+    return 'check that the file and its directory exist and are writable';
+  }
+  if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) return 'the file is damaged or is not a database';
+  if (code.startsWith('SQLITE_FULL')) return 'the disk is full';
+  return 'see the SQLite documentation for this code';
 }

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { WwatpError } from '../../tree/errors.js';
 import { storageError } from './errors.js';
-import { migrate } from './schema.js';
+import { APPLICATION_ID, migrate } from './schema.js';
 
 export type SynchronousMode = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
 
@@ -45,6 +45,11 @@ export function openDatabase(options: OpenDatabaseOptions): Database.Database {
     }
     db.pragma(`synchronous = ${options.synchronous}`);
     migrate(db, path);
+    // SQLite quietly opens a file it may not write as read-only; find out now, not on the
+    // first write. Rewriting the application id is a real (tiny) write.
+    db.exec('BEGIN IMMEDIATE');
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    db.exec('COMMIT');
     db.pragma(`busy_timeout = ${Math.min(options.busyTimeoutMs, LOCK_POLL_MS)}`);
     return db;
   } catch (error) {

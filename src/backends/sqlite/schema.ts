@@ -69,6 +69,9 @@ export function migrate(db: Db, path: string): void {
   if (appId !== 0 && appId !== APPLICATION_ID) {
     throw new WwatpError('STORAGE', `SQLite database ${path} belongs to another program (application_id ${String(appId)}); refusing to use it`);
   }
+  if (Number(db.pragma('user_version', { simple: true })) === 0 && db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() !== 0) {
+    throw new WwatpError('STORAGE', `SQLite database ${path} has tables but no wwatp schema version: it is not a wwatp database; refusing to use it`);
+  }
   for (;;) {
     const current = Number(db.pragma('user_version', { simple: true }));
     if (current > SCHEMA_VERSION) {

@@ -1,7 +1,8 @@
 import { WwatpError } from '../errors.js';
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF as text rather than silently dropping it.
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 // A lone UTF-16 surrogate cannot be encoded as UTF-8; TextEncoder would silently swap it for U+FFFD.
 const LONE_SURROGATE = /\p{Surrogate}/u;
@@ -52,22 +53,27 @@ export class ByteWriter {
   }
 
   u8(value: number): this {
-    this.#buf[this.#reserve(1)] = value;
+    const at = this.#reserve(1);
+    this.#buf[at] = value;
     return this;
   }
 
   u16(value: number): this {
-    this.#view.setUint16(this.#reserve(2), value, true);
+    const at = this.#reserve(2);
+    this.#view.setUint16(at, value, true);
     return this;
   }
 
   u32(value: number): this {
-    this.#view.setUint32(this.#reserve(4), value, true);
+    const at = this.#reserve(4);
+    this.#view.setUint32(at, value, true);
     return this;
   }
 
   raw(bytes: Uint8Array): this {
-    this.#buf.set(bytes, this.#reserve(bytes.length));
+    // Reserve first: growing replaces #buf, which must not be read before that.
+    const at = this.#reserve(bytes.length);
+    this.#buf.set(bytes, at);
     return this;
   }
 

@@ -1,0 +1,249 @@
+import type Database from 'better-sqlite3';
+import { WwatpError } from '../../tree/errors.js';
+import { DEFAULT_MAX_CONTENT_BYTES } from '../../tree/limits.js';
+import { normalizeLabel } from '../../tree/labels.js';
+import { parseLabelRule } from '../../tree/label-rule.js';
+import { nodeFromState, type NodeState, type TreeNode } from '../../tree/tree-node.js';
+import type { NodeListener, Transaction } from '../backend.js';
+import { checkedStates, pageLabels, relativeLabel, relativeRule, unsupportedLayers } from '../backend-helpers.js';
+import type { JournalAnswer, JournaledBackend } from '../journal.js';
+import { ListenerRegistry } from '../listener-registry.js';
+import { checkTransaction } from '../transaction-rules.js';
+import { storageError } from './errors.js';
+import { GroupCommit, type JobOutcome } from './group-commit.js';
+import { readJournal } from './journal-reader.js';
+import { checkSynchronous, openDatabase, type SynchronousMode } from './open-database.js';
+import { SqliteStore } from './store.js';
+import { snapshotTransaction } from './transaction-snapshot.js';
+
+export interface SqliteBackendOptions {
+  /** The database file (created if missing; its directory must exist). */
+  path: string;
+  /** Largest contents a node may carry (default 16 MiB). */
+  maxContentBytes?: number;
+  /** Journal entries kept for clients resuming with getJournal (default 100,000). */
+  journalRetention?: number;
+  /** SQLite's synchronous pragma (default FULL: an acknowledged write survives a power cut). */
+  synchronous?: SynchronousMode;
+  /** How long a write may wait for another process's lock before failing UNAVAILABLE (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+export const DEFAULT_JOURNAL_RETENTION = 100_000;
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+function positiveInteger(value: number | undefined, fallback: number, what: string, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) throw new WwatpError('STORAGE', `${what} must be an integer of at least ${min}, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * The tree in a SQLite file (better-sqlite3, WAL). Reads are synchronous prepared
+ * statements on the one connection, so they see every write whose promise resolved;
+ * writes go through group commit, and each change takes a journal sequence number that
+ * survives restarts. Semantics are SimpleBackend's, which the conformance suite checks.
+ */
+export class SqliteBackend implements JournaledBackend {
+  readonly #path: string;
+  readonly #maxContentBytes: number;
+  readonly #db: Database.Database;
+  readonly #store: SqliteStore;
+  readonly #commit: GroupCommit;
+  readonly #listeners = new ListenerRegistry();
+  #closed: Promise<void> | undefined;
+
+  constructor(options: SqliteBackendOptions) {
+    if (options === null || typeof options !== 'object' || typeof options.path !== 'string' || options.path === '') {
+      throw new WwatpError('STORAGE', 'SqliteBackend needs { path } naming the database file');
+    }
+    this.#path = options.path;
+    this.#maxContentBytes = positiveInteger(options.maxContentBytes, DEFAULT_MAX_CONTENT_BYTES, 'maxContentBytes', 0);
+    const retention = positiveInteger(options.journalRetention, DEFAULT_JOURNAL_RETENTION, 'journalRetention', 1);
+    const busyTimeoutMs = positiveInteger(options.busyTimeoutMs, DEFAULT_BUSY_TIMEOUT_MS, 'busyTimeoutMs', 0);
+    const synchronous = checkSynchronous(options.synchronous ?? 'FULL');
+    this.#db = openDatabase({ path: this.#path, synchronous, busyTimeoutMs });
+    try {
+      this.#store = new SqliteStore(this.#db, retention);
+    } catch (error) {
+      this.#db.close();
+      throw storageError(this.#path, 'opening', error);
+    }
+    const store = this.#store;
+    this.#commit = new GroupCommit(this.#db, this.#path, busyTimeoutMs, {
+      beforeCommit: () => store.trimJournal(),
+      mark: () => store.latest,
+      restore: (mark) => {
+        store.latest = mark;
+      },
+    });
+  }
+
+  /** Opens a backend; rejects (rather than throws) when the file cannot be used. */
+  static async open(options: SqliteBackendOptions): Promise<SqliteBackend> {
+    return new SqliteBackend(options);
+  }
+
+  get path(): string {
+    return this.#path;
+  }
+
+  /** Commits made and write calls committed: writes / commits shows how well writes batch. */
+  stats(): { commits: number; writes: number } {
+    return this.#commit.stats();
+  }
+
+  async getNode(label: string): Promise<TreeNode | undefined> {
+    const canonical = normalizeLabel(label);
+    const state = this.#read('reading a node', (store) => store.state(canonical));
+    return state && nodeFromState(state);
+  }
+
+  async upsertNode(nodes: readonly TreeNode[]): Promise<boolean> {
+    this.#live();
+    const states = checkedStates(nodes, this.#maxContentBytes);
+    if (states.length === 0) return true;
+    return this.#write(() => {
+      for (const state of states) this.#store.put(state);
+      return { value: true, after: () => states.forEach((state) => this.#notify(state.labelRule, state)) };
+    });
+  }
+
+  async deleteNode(label: string): Promise<boolean> {
+    this.#live();
+    const canonical = normalizeLabel(label);
+    return this.#write(() => {
+      const removed = this.#store.deleteSubtree(canonical);
+      return { value: removed.length > 0, after: () => removed.forEach((gone) => this.#notify(gone, undefined)) };
+    });
+  }
+
+  async getPageTree(label: string): Promise<TreeNode[]> {
+    const canonical = normalizeLabel(label);
+    return this.#read('reading a page', (store) => {
+      const page = store.state(canonical);
+      if (!page) return [];
+      const out: TreeNode[] = [];
+      for (const child of pageLabels(page)) {
+        const state = store.state(child);
+        if (state) out.push(nodeFromState(state));
+      }
+      return out;
+    });
+  }
+
+  async relativeGetPageTree(node: TreeNode, label: string): Promise<TreeNode[]> {
+    return this.getPageTree(relativeLabel(node, label));
+  }
+
+  async queryNodes(rule: string): Promise<TreeNode[]> {
+    const parsed = parseLabelRule(rule);
+    if (parsed.query !== undefined) throw new WwatpError('INVALID_RULE', `this backend does not answer queries ("?${parsed.query}")`);
+    return this.#read('querying', (store) => store.match(parsed).map(nodeFromState));
+  }
+
+  async relativeQueryNodes(node: TreeNode, rule: string): Promise<TreeNode[]> {
+    return this.queryNodes(relativeRule(node, rule));
+  }
+
+  async openTransactionLayer(_node: TreeNode): Promise<void> {
+    throw unsupportedLayers('SqliteBackend');
+  }
+
+  async closeTransactionLayers(): Promise<boolean> {
+    this.#live();
+    return true; // No layer can be open (as in SimpleBackend), so there is nothing to apply.
+  }
+
+  async applyTransaction(tx: Transaction): Promise<boolean> {
+    this.#live();
+    // Checked now so malformed input is refused before joining a batch; checked again in
+    // the batch, against the state the writes queued ahead of it leave.
+    this.#read('checking a transaction', (store) => checkTransaction(tx, (label) => store.version(label), this.#maxContentBytes));
+    const frozen = snapshotTransaction(tx);
+    return this.#write(() => {
+      const check = checkTransaction(frozen, (label) => this.#store.version(label), this.#maxContentBytes);
+      if (!check.ok) return { value: false };
+      const notices: Array<{ label: string; state: NodeState | undefined }> = [];
+      for (const write of check.writes) {
+        if (write.state) {
+          this.#store.put(write.state);
+          notices.push({ label: write.label, state: write.state });
+        } else {
+          for (const gone of this.#store.deleteSubtree(write.label)) notices.push({ label: gone, state: undefined });
+        }
+      }
+      return { value: true, after: () => notices.forEach(({ label, state }) => this.#notify(label, state)) };
+    });
+  }
+
+  async getFullTree(): Promise<TreeNode[]> {
+    return this.#read('reading the tree', (store) => store.all().map(nodeFromState));
+  }
+
+  registerNodeListener(name: string, rule: string, childNotify: boolean, callback: NodeListener): void {
+    this.#live();
+    this.#listeners.register(name, rule, childNotify, callback);
+  }
+
+  deregisterNodeListener(name: string, rule: string): void {
+    this.#listeners.deregister(name, rule);
+  }
+
+  notifyListeners(label: string, node: TreeNode | undefined): void {
+    this.#live();
+    const canonical = normalizeLabel(label);
+    this.#listeners.notify(this, canonical, () => node?.clone());
+  }
+
+  async processNotifications(): Promise<void> {
+    this.#live();
+    // Listeners fire right after each COMMIT; waiting for the queue covers writes that
+    // were called but not yet awaited.
+    await this.#commit.idle();
+  }
+
+  async latestSequence(): Promise<number> {
+    return this.#read('reading the journal', (store) => store.latest);
+  }
+
+  async getJournal(since: number, limit?: number): Promise<JournalAnswer> {
+    return this.#read('reading the journal', (store) => readJournal(store, since, limit));
+  }
+
+  /** The journal sequence of a node's last change, or undefined when there is no node. */
+  async sequenceOf(label: string): Promise<number | undefined> {
+    const canonical = normalizeLabel(label);
+    return this.#read('reading a node', (store) => store.sequenceOf(canonical));
+  }
+
+  /** Commits what is queued, then releases the file. Safe to call more than once. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await this.#commit.idle();
+      this.#db.close();
+    })();
+    return this.#closed;
+  }
+
+  #live(): void {
+    if (this.#closed) throw new WwatpError('CLOSED', `SqliteBackend ${this.#path} is closed`);
+  }
+
+  #read<T>(doing: string, read: (store: SqliteStore) => T): T {
+    this.#live();
+    try {
+      return read(this.#store);
+    } catch (error) {
+      throw storageError(this.#path, doing, error);
+    }
+  }
+
+  #write<T>(run: () => JobOutcome<T>): Promise<T> {
+    return this.#commit.submit(run);
+  }
+
+  #notify(label: string, state: NodeState | undefined): void {
+    this.#listeners.notify(this, label, () => state && nodeFromState(state));
+  }
+}

@@ -1,0 +1,60 @@
+import t from 'tap';
+import { decodeNode, encodeNode } from '../../../src/backends/sqlite/node-codec.js';
+import { nodeFromState, stateOf, TreeNode } from '../../../src/tree/tree-node.js';
+import { prng, randomNode } from '../../conformance/random.js';
+
+const roundTrip = (node: TreeNode): TreeNode => nodeFromState(decodeNode(node.labelRule, encodeNode(stateOf(node))));
+
+t.test('random nodes of every property type round trip exactly', async (t) => {
+  const rand = prng(0xc0dec);
+  let mismatches = 0;
+  for (let i = 0; i < 300; i++) {
+    const { node } = randomNode(rand, `r/n${i}`);
+    if (!roundTrip(node).equals(node)) mismatches++;
+  }
+  t.equal(mismatches, 0);
+});
+
+t.test('every optional field, unicode, and large numbers survive', async (t) => {
+  const node = new TreeNode({
+    labelRule: 'ü/中/🌳',
+    description: 'a "description" with\nnewlines and 🌳',
+    queryHowTo: '',
+    qaSequence: 'q/a',
+    childNames: ['kid', 'other/absolute/link', 'é'],
+    version: { versionNumber: 65535, maxVersionSequence: 65536, policy: 'strict', authorialProof: 'proof', authors: 'people/a', readers: '', collisionDepth: 2 ** 32 - 1 },
+  });
+  node.insertProperty('big', 'uint64', 2n ** 64n - 1n);
+  node.insertProperty('blob', 'bytes', new Uint8Array(300).map((_, i) => i));
+  const back = roundTrip(node);
+  t.ok(back.equals(node));
+  t.same(back.version, node.version);
+  t.equal(back.queryHowTo, '', 'an empty optional string is not lost');
+  t.equal(back.getProperty('big'), 2n ** 64n - 1n);
+  const bare = new TreeNode({ labelRule: 'bare' });
+  t.equal(roundTrip(bare).version, bare.version, 'the default version is shared, not copied');
+  t.equal(roundTrip(bare).queryHowTo, undefined);
+});
+
+t.test('decoded contents are a plain Uint8Array the caller cannot write through', async (t) => {
+  const node = new TreeNode({ labelRule: 'x' });
+  node.insertProperty('b', 'bytes', Uint8Array.of(1, 2, 3));
+  const state = decodeNode('x', encodeNode(stateOf(node)));
+  t.notOk(Buffer.isBuffer(state.propertyData), 'not a Buffer, whose slice() would share memory');
+  const back = nodeFromState(state);
+  const copy = back.propertyData;
+  copy.fill(9);
+  (back.getProperty('b') as Uint8Array).fill(9);
+  t.same(nodeFromState(state).getProperty('b'), Uint8Array.of(1, 2, 3));
+  t.ok(Object.isFrozen(state) && Object.isFrozen(state.childNames) && Object.isFrozen(state.propertyInfos));
+});
+
+t.test('a damaged row is a STORAGE error naming the node', async (t) => {
+  const row = encodeNode(stateOf(new TreeNode({ labelRule: 'x', description: 'hello there', childNames: ['a', 'b'] })));
+  t.throws(() => decodeNode('x', row.subarray(0, 5)), { code: 'STORAGE', message: /"x".*damaged/ });
+  const wrongFormat = Buffer.from(row);
+  wrongFormat[0] = 99;
+  t.throws(() => decodeNode('x', wrongFormat), { code: 'STORAGE', message: /unknown row format 99/ });
+  t.throws(() => decodeNode('x', Buffer.from([1, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])), { code: 'STORAGE', message: /overlong/ });
+  t.throws(() => decodeNode('x', Buffer.alloc(0)), { code: 'STORAGE' });
+});

@@ -1,0 +1,22 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { SqliteBackend } from '../../../src/backends/sqlite/index.js';
+import { runConformanceSuite } from '../../conformance/index.js';
+
+// Every target is a real database file in its own temp directory, durable (FULL) as
+// shipped; the peer is a second backend on the same file, like a second server process.
+runConformanceSuite(t, {
+  async make() {
+    const dir = mkdtempSync(join(tmpdir(), 'wwatp-sqlite-conf-'));
+    const backend = await SqliteBackend.open({ path: join(dir, 'tree.db') });
+    return {
+      backend,
+      async close() {
+        await backend.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+});
