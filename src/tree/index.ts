@@ -4,7 +4,7 @@ export * from './labels.js';
 export * from './label-rule.js';
 export * from './versions.js';
 export * from './property-types.js';
-export { TreeNode, nodeStatesEqual, type TreeNodeInit, type PropertyInfo } from './tree-node.js';
+export { TreeNode, type TreeNodeInit, type PropertyInfo } from './tree-node.js';
 export { crc32 } from './codecs/crc32.js';
 export { encodePage, decodePage, type EncodePageOptions, type DecodePageOptions } from './codecs/page-encoding.js';
 export { encodeNodeCbor, decodeNodeCbor, nodeToWire, nodeFromWire, CBOR_OPTIONS, type WireNode, type WireVersion, type NodeDecodeOptions } from './codecs/cbor-node.js';

@@ -1,0 +1,6 @@
+/**
+ * wwatp — the World Wide Anthropomorphic Tree Protocol: a tree of versioned nodes that
+ * people, programs and agents browse, watch and write. This is the package root.
+ */
+export * from './tree/index.js';
+export * from './backends/index.js';
