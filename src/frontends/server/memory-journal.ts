@@ -1,0 +1,156 @@
+import type { Backend } from '../../backends/backend.js';
+import type { JournalAnswer, JournalEntry, JournaledBackend } from '../../backends/journal.js';
+import { isJournaled } from '../../backends/journal.js';
+import type { TreeNode } from '../../tree/tree-node.js';
+
+/** Where a server reads changes from and learns of new ones. */
+export interface JournalSource {
+  latestSequence(): Promise<number>;
+  getJournal(since: number, limit?: number): Promise<JournalAnswer>;
+  /** Called with each new entry, in order; returns a function that stops it. */
+  onEntry(listener: (entry: JournalEntry) => void): () => void;
+  /** Runs a notifyListeners call: listeners fire, but it is not a change to journal. */
+  notifyOnly(fire: () => void): void;
+  close(): void;
+}
+
+const LISTENER = '\u0000wwatp-journal';
+
+/**
+ * A bounded in-memory journal for a backend that keeps none (memory trees, composites):
+ * every change the backend reports gets the next sequence number; the oldest entries
+ * fall away past `capacity`, and a client asking for them is told to resync.
+ */
+export class MemoryJournal implements JournalSource {
+  readonly #entries: JournalEntry[] = [];
+  readonly #listeners = new Set<(entry: JournalEntry) => void>();
+  #next = 1;
+  #notifying = false;
+
+  constructor(
+    readonly backend: Backend,
+    readonly capacity = 100_000,
+  ) {
+    backend.registerNodeListener(LISTENER, '', true, (_b, label, node) => this.#append(label, node));
+  }
+
+  #append(label: string, node: TreeNode | undefined): void {
+    if (this.#notifying) return;
+    const entry: JournalEntry = { sequence: this.#next++, label, node };
+    this.#entries.push(entry);
+    if (this.#entries.length > this.capacity) this.#entries.splice(0, this.#entries.length - this.capacity);
+    for (const listener of this.#listeners) listener(entry);
+  }
+
+  async latestSequence(): Promise<number> {
+    return this.#next - 1;
+  }
+
+  async getJournal(since: number, limit = 10_000): Promise<JournalAnswer> {
+    const latest = this.#next - 1;
+    const oldest = this.#entries[0]?.sequence ?? this.#next;
+    if (since < oldest - 1) return { kind: 'resync', oldest, latest };
+    const start = this.#entries.findIndex((e) => e.sequence > since);
+    const entries = start < 0 ? [] : this.#entries.slice(start, start + limit);
+    return { kind: 'entries', entries, latest };
+  }
+
+  onEntry(listener: (entry: JournalEntry) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  notifyOnly(fire: () => void): void {
+    this.#notifying = true;
+    try {
+      fire();
+    } finally {
+      this.#notifying = false;
+    }
+  }
+
+  close(): void {
+    this.backend.deregisterNodeListener(LISTENER, '');
+    this.#listeners.clear();
+  }
+}
+
+/**
+ * The journal a durable backend keeps itself (SQLite, PostgreSQL) seen as a source: its
+ * sequence numbers survive restarts, so clients resume across them.
+ */
+export class BackendJournal implements JournalSource {
+  readonly #backend: JournaledBackend;
+  readonly #listeners = new Set<(entry: JournalEntry) => void>();
+  #delivered: number | undefined;
+  #dirty = false;
+  #pumping = false;
+  #closed = false;
+
+  constructor(backend: JournaledBackend) {
+    this.#backend = backend;
+    backend.registerNodeListener(LISTENER, '', true, () => this.#pump());
+    void backend.latestSequence().then((seq) => {
+      this.#delivered ??= seq;
+    });
+  }
+
+  // Listener callbacks carry no sequence number, so each change prompts a read of the
+  // journal; `dirty` makes sure a change arriving mid-read is not left behind.
+  #pump(): void {
+    this.#dirty = true;
+    if (this.#pumping) return;
+    this.#pumping = true;
+    void (async () => {
+      try {
+        while (this.#dirty && !this.#closed) {
+          this.#dirty = false;
+          this.#delivered ??= 0;
+          for (;;) {
+            const answer = await this.#backend.getJournal(this.#delivered, 1000);
+            if (answer.kind === 'resync') {
+              this.#delivered = answer.latest;
+              break;
+            }
+            if (answer.entries.length === 0) break;
+            for (const entry of answer.entries) {
+              this.#delivered = entry.sequence;
+              for (const listener of this.#listeners) listener(entry);
+            }
+          }
+        }
+      } catch (error) {
+        console.error('wwatp: reading the journal failed', error);
+      } finally {
+        this.#pumping = false;
+      }
+    })();
+  }
+
+  latestSequence(): Promise<number> {
+    return this.#backend.latestSequence();
+  }
+
+  getJournal(since: number, limit?: number): Promise<JournalAnswer> {
+    return this.#backend.getJournal(since, limit);
+  }
+
+  onEntry(listener: (entry: JournalEntry) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  notifyOnly(fire: () => void): void {
+    fire(); // The durable journal records only real writes, so nothing to suppress.
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#backend.deregisterNodeListener(LISTENER, '');
+    this.#listeners.clear();
+  }
+}
+
+export function journalFor(backend: Backend, capacity?: number): JournalSource {
+  return isJournaled(backend) ? new BackendJournal(backend) : new MemoryJournal(backend, capacity);
+}

@@ -1,0 +1,169 @@
+import { WwatpError } from '../../tree/errors.js';
+import { DEFAULT_MAX_CONTENT_BYTES } from '../../tree/limits.js';
+import type { Backend } from '../../backends/backend.js';
+import { TransactionalBackend } from '../../backends/transactional-backend.js';
+import { Signal, signalName } from '../../transport/wwatp/signals.js';
+import {
+  decodePayload, encodePayload, errorToWire, field, journalAnswerToWire, journalEntriesToWire, transactionFromWire, wireMaybeNode, wireNodes,
+  type DecodeLimits,
+} from '../../transport/wwatp/payloads.js';
+import type { RawMessage } from '../../transport/wwatp/message-assembler.js';
+import type { JournalSource } from './memory-journal.js';
+
+export interface Reply {
+  readonly signal: number;
+  readonly requestId: number;
+  readonly payload: Uint8Array;
+}
+
+/** Server → client messages outside request/response: journal pushes and listener events. */
+export type PushSink = (signal: number, payload: Uint8Array) => void;
+
+/**
+ * One client's view of the server: requests become Backend calls on a session of its
+ * own (a TransactionalBackend, so transaction layers are per client), listeners it
+ * registers push events to it, and everything it registered goes away when it leaves.
+ */
+let sessions = 0;
+
+export class WwatpSession {
+  readonly #id = ++sessions;
+  readonly #tx: TransactionalBackend;
+  readonly #limits: DecodeLimits;
+  readonly #listeners = new Set<string>();
+  readonly #sinks = new Set<PushSink>();
+  #stopJournal: (() => void) | undefined;
+  #closed = false;
+
+  constructor(
+    readonly backend: Backend,
+    readonly journal: JournalSource,
+    options: { maxContentBytes?: number } = {},
+  ) {
+    this.#tx = new TransactionalBackend(backend);
+    this.#limits = { maxContentBytes: options.maxContentBytes ?? DEFAULT_MAX_CONTENT_BYTES };
+  }
+
+  /** Answers one request. Never throws: failures become ERROR replies for that request alone. */
+  async handle(message: RawMessage): Promise<Reply> {
+    try {
+      if (this.#closed) throw new WwatpError('CLOSED', 'session closed');
+      const payload = await this.#dispatch(message.signal, decodePayload(message.payload));
+      return { signal: message.signal + 1, requestId: message.requestId, payload: encodePayload(payload) };
+    } catch (error) {
+      return { signal: Signal.ERROR, requestId: message.requestId, payload: encodePayload(errorToWire(error)) };
+    }
+  }
+
+  async #dispatch(signal: number, p: Record<string, unknown>): Promise<unknown> {
+    const b = this.#tx;
+    const limits = this.#limits;
+    switch (signal) {
+      case Signal.HEARTBEAT:
+        return { t: Date.now(), latest: await this.journal.latestSequence() };
+      case Signal.CLOSE:
+        this.close();
+        return {};
+      case Signal.GET_NODE:
+        return { node: wireMaybeNode(await b.getNode(field.string(p, 'label'))) };
+      case Signal.UPSERT:
+        return { ok: await b.upsertNode(field.nodes(p, 'nodes', limits)), latest: await this.journal.latestSequence() };
+      case Signal.DELETE:
+        return { ok: await b.deleteNode(field.string(p, 'label')), latest: await this.journal.latestSequence() };
+      case Signal.GET_PAGE_TREE:
+        return { nodes: wireNodes(await b.getPageTree(field.string(p, 'label'))) };
+      case Signal.QUERY_NODES:
+        return { nodes: wireNodes(await b.queryNodes(field.string(p, 'rule'))) };
+      case Signal.OPEN_TXN:
+        await b.openTransactionLayer(field.node(p, 'node', limits));
+        return {};
+      case Signal.CLOSE_TXNS:
+        return { ok: await b.closeTransactionLayers(), latest: await this.journal.latestSequence() };
+      case Signal.APPLY_TXN:
+        return { ok: await b.applyTransaction(transactionFromWire(p['tx'], limits)), latest: await this.journal.latestSequence() };
+      case Signal.GET_FULL_TREE:
+        return { nodes: wireNodes(await b.getFullTree()), latest: await this.journal.latestSequence() };
+      case Signal.REGISTER_LISTENER:
+        return this.#register(field.string(p, 'name'), field.string(p, 'rule'), field.boolean(p, 'childNotify'));
+      case Signal.DEREGISTER: {
+        const name = field.string(p, 'name');
+        const rule = field.string(p, 'rule');
+        b.deregisterNodeListener(this.#listenerName(name), rule);
+        this.#listeners.delete(`${name}\u0000${rule}`);
+        return {};
+      }
+      case Signal.NOTIFY: {
+        const label = field.string(p, 'label');
+        const node = field.maybeNode(p, 'node', limits);
+        this.journal.notifyOnly(() => b.notifyListeners(label, node));
+        return {};
+      }
+      case Signal.PROCESS_NOTIFICATION: {
+        await b.processNotifications();
+        // A marker down the subscription stream tells the client every earlier push is in.
+        const token = p['token'];
+        if (typeof token === 'number') this.#push(Signal.PUSH_MARKER, encodePayload({ token }));
+        return { latest: await this.journal.latestSequence() };
+      }
+      case Signal.GET_JOURNAL:
+        return journalAnswerToWire(await this.journal.getJournal(field.count(p, 'since'), field.count(p, 'limit', 10_000)));
+      default:
+        throw new WwatpError('PROTOCOL', `unknown request signal 0x${signal.toString(16)}${signalName(signal) ? ` (${signalName(signal)} is not a request)` : ''}`);
+    }
+  }
+
+  #listenerName(name: string): string {
+    // Sessions share the backend's listener registry: keep their names apart.
+    return `${name}\u0000session${this.#id}`;
+  }
+
+  #register(name: string, rule: string, childNotify: boolean): unknown {
+    this.#tx.registerNodeListener(this.#listenerName(name), rule, childNotify, (_b, label, node) => {
+      this.#push(Signal.PUSH_LISTENER, encodePayload({ name, rule, label, node: wireMaybeNode(node) }));
+    });
+    this.#listeners.add(`${name}\u0000${rule}`);
+    return {};
+  }
+
+  /**
+   * Starts pushing journal entries after `since` (and listener events) to `sink`. The first
+   * push carries the entries the client missed (or says resync when history is gone) and
+   * acknowledges the subscription. A session
+   * has one subscription: a second call replaces the first.
+   */
+  async subscribe(since: number, sink: PushSink): Promise<() => void> {
+    this.#stopJournal?.();
+    this.#stopJournal = undefined;
+    this.#sinks.clear();
+    this.#sinks.add(sink);
+    const answer = await this.journal.getJournal(since);
+    // The first push always goes out: it acknowledges the subscription.
+    if (answer.kind === 'resync') sink(Signal.PUSH_JOURNAL, encodePayload({ resync: true, latest: answer.latest }));
+    else sink(Signal.PUSH_JOURNAL, encodePayload({ entries: journalEntriesToWire(answer.entries), latest: answer.latest }));
+    let last = answer.kind === 'entries' ? (answer.entries.at(-1)?.sequence ?? since) : answer.latest;
+    this.#stopJournal = this.journal.onEntry((entry) => {
+      if (entry.sequence <= last) return;
+      last = entry.sequence;
+      this.#push(Signal.PUSH_JOURNAL, encodePayload({ entries: journalEntriesToWire([entry]), latest: entry.sequence }));
+    });
+    return () => this.#sinks.delete(sink);
+  }
+
+  #push(signal: number, payload: Uint8Array): void {
+    for (const sink of this.#sinks) sink(signal, payload);
+  }
+
+  /** Deregisters this client's listeners and drops its open transaction layers. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const key of this.#listeners) {
+      const [name, rule] = key.split('\u0000') as [string, string];
+      this.#tx.deregisterNodeListener(this.#listenerName(name), rule);
+    }
+    this.#listeners.clear();
+    this.#tx.discardTransactionLayers();
+    this.#stopJournal?.();
+    this.#sinks.clear();
+  }
+}

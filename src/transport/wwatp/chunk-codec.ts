@@ -1,0 +1,119 @@
+import { WwatpError } from '../../tree/errors.js';
+
+/**
+ * A WWATP stream is a sequence of chunks. Each chunk carries part of one message:
+ *
+ *   signal (varint) · request id (varint) · flags (u8) · length (varint) · payload
+ *
+ * flags bit 0 (FIN) marks a message's last chunk. Chunks of different requests may
+ * interleave, so a large node never holds up small answers. A message is the
+ * concatenation of its chunks' payloads: one CBOR value.
+ */
+export const FLAG_FIN = 0x01;
+export const MAX_CHUNK_PAYLOAD = 64 * 1024;
+
+export interface Chunk {
+  readonly signal: number;
+  readonly requestId: number;
+  readonly fin: boolean;
+  readonly payload: Uint8Array;
+}
+
+const MAX_VARINT = 2 ** 53 - 1;
+
+function varintLength(value: number): number {
+  if (value < 0x40) return 1;
+  if (value < 0x4000) return 2;
+  if (value < 0x40000000) return 4;
+  return 8;
+}
+
+function writeVarint(out: Uint8Array, at: number, value: number): number {
+  const len = varintLength(value);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  if (len === 1) out[at] = value;
+  else if (len === 2) view.setUint16(at, value | 0x4000);
+  else if (len === 4) view.setUint32(at, (value | 0x80000000) >>> 0);
+  else {
+    view.setUint32(at, (Math.floor(value / 2 ** 32) | 0xc0000000) >>> 0);
+    view.setUint32(at + 4, value >>> 0);
+  }
+  return at + len;
+}
+
+/** Encodes one message as chunks of at most MAX_CHUNK_PAYLOAD payload bytes each. */
+export function encodeMessage(signal: number, requestId: number, payload: Uint8Array, maxChunk = MAX_CHUNK_PAYLOAD): Uint8Array[] {
+  if (!Number.isInteger(requestId) || requestId < 0 || requestId > MAX_VARINT) throw new WwatpError('PROTOCOL', `bad request id ${requestId}`);
+  const out: Uint8Array[] = [];
+  let offset = 0;
+  do {
+    const part = payload.subarray(offset, offset + maxChunk);
+    offset += part.length;
+    const fin = offset >= payload.length;
+    const header = varintLength(signal) + varintLength(requestId) + 1 + varintLength(part.length);
+    const chunk = new Uint8Array(header + part.length);
+    let at = writeVarint(chunk, 0, signal);
+    at = writeVarint(chunk, at, requestId);
+    chunk[at++] = fin ? FLAG_FIN : 0;
+    at = writeVarint(chunk, at, part.length);
+    chunk.set(part, at);
+    out.push(chunk);
+  } while (offset < payload.length);
+  return out;
+}
+
+/** Reads a varint at `at`; undefined when more bytes are needed. */
+function readVarint(bytes: Uint8Array, at: number): { value: number; next: number } | undefined {
+  if (at >= bytes.length) return undefined;
+  const first = bytes[at] as number;
+  const len = 1 << (first >> 6);
+  if (at + len > bytes.length) return undefined;
+  let value = first & 0x3f;
+  for (let i = 1; i < len; i++) value = value * 256 + (bytes[at + i] as number);
+  if (value > MAX_VARINT) throw new WwatpError('PROTOCOL', 'varint larger than 2^53-1');
+  return { value, next: at + len };
+}
+
+/**
+ * Splits a byte stream into chunks, whatever the read boundaries. Anything malformed
+ * (a flags byte with unknown bits, a chunk over the size limit) is a PROTOCOL error:
+ * the stream cannot be resynchronised, so the caller fails that stream alone.
+ */
+export class ChunkReader {
+  #buf: Uint8Array = new Uint8Array(0);
+
+  push(bytes: Uint8Array): Chunk[] {
+    this.#buf = this.#buf.length === 0 ? bytes : concat(this.#buf, bytes);
+    const chunks: Chunk[] = [];
+    let at = 0;
+    for (;;) {
+      const signal = readVarint(this.#buf, at);
+      if (!signal) break;
+      const id = readVarint(this.#buf, signal.next);
+      if (!id) break;
+      if (id.next >= this.#buf.length) break;
+      const flags = this.#buf[id.next] as number;
+      if ((flags & ~FLAG_FIN) !== 0) throw new WwatpError('PROTOCOL', `chunk flags 0x${flags.toString(16)} have unknown bits`);
+      const length = readVarint(this.#buf, id.next + 1);
+      if (!length) break;
+      if (length.value > MAX_CHUNK_PAYLOAD) throw new WwatpError('PROTOCOL', `chunk of ${length.value} bytes is over the ${MAX_CHUNK_PAYLOAD}-byte limit`);
+      if (length.next + length.value > this.#buf.length) break;
+      chunks.push({ signal: signal.value, requestId: id.value, fin: (flags & FLAG_FIN) !== 0, payload: this.#buf.slice(length.next, length.next + length.value) });
+      at = length.next + length.value;
+    }
+    this.#buf = at === 0 ? this.#buf : this.#buf.slice(at);
+    return chunks;
+  }
+
+  /** Bytes held waiting for the rest of a chunk; non-zero at end of stream means truncation. */
+  get pending(): number {
+    return this.#buf.length;
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

@@ -1,0 +1,132 @@
+import { Decoder, Encoder } from 'cbor-x';
+import { WwatpError, isWwatpErrorCode, type WwatpErrorCode } from '../../tree/errors.js';
+import { CBOR_OPTIONS, nodeFromWire, nodeToWire, type WireNode } from '../../tree/codecs/cbor-node.js';
+import type { TreeNode } from '../../tree/tree-node.js';
+import type { NewNodeVersion, Transaction } from '../../backends/backend.js';
+import type { JournalAnswer, JournalEntry } from '../../backends/journal.js';
+
+/**
+ * The CBOR payloads of WWATP messages, as plain maps with short keys, and the strict
+ * checks that turn a peer's bytes back into typed values. Anything that does not have
+ * the expected shape is MALFORMED, naming the field.
+ */
+const encoder = new Encoder(CBOR_OPTIONS);
+const decoder = new Decoder(CBOR_OPTIONS);
+
+export function encodePayload(value: unknown): Uint8Array {
+  return encoder.encode(value);
+}
+
+export function decodePayload(bytes: Uint8Array): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = bytes.length === 0 ? {} : decoder.decode(bytes);
+  } catch (cause) {
+    throw new WwatpError('MALFORMED', 'payload is not valid CBOR', { cause });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) {
+    throw new WwatpError('MALFORMED', 'payload must be a CBOR map');
+  }
+  return value as Record<string, unknown>;
+}
+
+export interface DecodeLimits {
+  maxContentBytes: number;
+}
+
+export const field = {
+  string(p: Record<string, unknown>, key: string): string {
+    const v = p[key];
+    if (typeof v !== 'string') throw new WwatpError('MALFORMED', `field "${key}" must be a string`);
+    return v;
+  },
+  boolean(p: Record<string, unknown>, key: string): boolean {
+    const v = p[key];
+    if (typeof v !== 'boolean') throw new WwatpError('MALFORMED', `field "${key}" must be a boolean`);
+    return v;
+  },
+  count(p: Record<string, unknown>, key: string, fallback?: number): number {
+    const v = p[key] ?? fallback;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new WwatpError('MALFORMED', `field "${key}" must be a non-negative integer`);
+    return v;
+  },
+  node(p: Record<string, unknown>, key: string, limits: DecodeLimits): TreeNode {
+    return nodeFromWire(p[key], limits);
+  },
+  maybeNode(p: Record<string, unknown>, key: string, limits: DecodeLimits): TreeNode | undefined {
+    const v = p[key];
+    return v === null || v === undefined ? undefined : nodeFromWire(v, limits);
+  },
+  nodes(p: Record<string, unknown>, key: string, limits: DecodeLimits): TreeNode[] {
+    const v = p[key];
+    if (!Array.isArray(v)) throw new WwatpError('MALFORMED', `field "${key}" must be an array of nodes`);
+    return v.map((n) => nodeFromWire(n, limits));
+  },
+};
+
+export const wireNodes = (nodes: readonly TreeNode[]): WireNode[] => nodes.map(nodeToWire);
+export const wireMaybeNode = (node: TreeNode | undefined): WireNode | null => (node ? nodeToWire(node) : null);
+
+type WireVersionEntry = [prior: number | null, label: string, node: WireNode | null];
+
+function versionToWire(v: NewNodeVersion): WireVersionEntry {
+  return [v.priorVersion ?? null, v.label, v.node ? nodeToWire(v.node) : null];
+}
+
+function versionFromWire(value: unknown, limits: DecodeLimits): NewNodeVersion {
+  if (!Array.isArray(value) || value.length !== 3) throw new WwatpError('MALFORMED', 'a transaction entry must be [prior, label, node]');
+  const [prior, label, node] = value as unknown[];
+  if (prior !== null && (typeof prior !== 'number' || !Number.isInteger(prior) || prior < 0)) throw new WwatpError('MALFORMED', 'a prior version must be a non-negative integer or null');
+  if (typeof label !== 'string') throw new WwatpError('MALFORMED', 'a transaction label must be a string');
+  return { priorVersion: prior ?? undefined, label, node: node === null ? undefined : nodeFromWire(node, limits) };
+}
+
+export function transactionToWire(tx: Transaction): unknown[] {
+  return tx.map((sub) => [versionToWire(sub.parent), sub.children.map(versionToWire)]);
+}
+
+export function transactionFromWire(value: unknown, limits: DecodeLimits): Transaction {
+  if (!Array.isArray(value)) throw new WwatpError('MALFORMED', 'field "tx" must be an array');
+  return value.map((sub: unknown) => {
+    if (!Array.isArray(sub) || sub.length !== 2 || !Array.isArray(sub[1])) throw new WwatpError('MALFORMED', 'a sub-transaction must be [parent, [children]]');
+    return { parent: versionFromWire(sub[0], limits), children: (sub[1] as unknown[]).map((c) => versionFromWire(c, limits)) };
+  });
+}
+
+type WireJournalEntry = [sequence: number, label: string, node: WireNode | null];
+
+export function journalEntriesToWire(entries: readonly JournalEntry[]): WireJournalEntry[] {
+  return entries.map((e) => [e.sequence, e.label, e.node ? nodeToWire(e.node) : null]);
+}
+
+export function journalEntriesFromWire(value: unknown, limits: DecodeLimits): JournalEntry[] {
+  if (!Array.isArray(value)) throw new WwatpError('MALFORMED', 'journal entries must be an array');
+  return value.map((e: unknown) => {
+    if (!Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'number' || typeof e[1] !== 'string') throw new WwatpError('MALFORMED', 'a journal entry must be [sequence, label, node]');
+    return { sequence: e[0], label: e[1], node: e[2] === null ? undefined : nodeFromWire(e[2], limits) };
+  });
+}
+
+export function journalAnswerToWire(answer: JournalAnswer): Record<string, unknown> {
+  return answer.kind === 'entries'
+    ? { kind: 'entries', entries: journalEntriesToWire(answer.entries), latest: answer.latest }
+    : { kind: 'resync', oldest: answer.oldest, latest: answer.latest };
+}
+
+export function journalAnswerFromWire(p: Record<string, unknown>, limits: DecodeLimits): JournalAnswer {
+  const latest = field.count(p, 'latest');
+  if (p['kind'] === 'resync') return { kind: 'resync', oldest: field.count(p, 'oldest'), latest };
+  if (p['kind'] !== 'entries') throw new WwatpError('MALFORMED', 'journal answer kind must be "entries" or "resync"');
+  return { kind: 'entries', entries: journalEntriesFromWire(p['entries'], limits), latest };
+}
+
+/** An ERROR payload: the WwatpError code and message, the same on both ends. */
+export function errorToWire(error: unknown): Record<string, unknown> {
+  if (error instanceof WwatpError) return { code: error.code, message: error.message };
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}
+
+export function errorFromWire(p: Record<string, unknown>): WwatpError {
+  const code: WwatpErrorCode = isWwatpErrorCode(p['code']) ? p['code'] : 'INTERNAL';
+  return new WwatpError(code, typeof p['message'] === 'string' ? p['message'] : 'remote error');
+}
