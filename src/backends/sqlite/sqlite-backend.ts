@@ -32,7 +32,7 @@ export interface SqliteBackendOptions {
 export const DEFAULT_JOURNAL_RETENTION = 100_000;
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
-function positiveInteger(value: number | undefined, fallback: number, what: string, min: number): number {
+function integerOption(value: number | undefined, fallback: number, what: string, min: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < min) throw new WwatpError('STORAGE', `${what} must be an integer of at least ${min}, got ${String(value)}`);
   return value;
@@ -58,9 +58,9 @@ export class SqliteBackend implements JournaledBackend {
       throw new WwatpError('STORAGE', 'SqliteBackend needs { path } naming the database file');
     }
     this.#path = options.path;
-    this.#maxContentBytes = positiveInteger(options.maxContentBytes, DEFAULT_MAX_CONTENT_BYTES, 'maxContentBytes', 0);
-    const retention = positiveInteger(options.journalRetention, DEFAULT_JOURNAL_RETENTION, 'journalRetention', 1);
-    const busyTimeoutMs = positiveInteger(options.busyTimeoutMs, DEFAULT_BUSY_TIMEOUT_MS, 'busyTimeoutMs', 0);
+    this.#maxContentBytes = integerOption(options.maxContentBytes, DEFAULT_MAX_CONTENT_BYTES, 'maxContentBytes', 0);
+    const retention = integerOption(options.journalRetention, DEFAULT_JOURNAL_RETENTION, 'journalRetention', 1);
+    const busyTimeoutMs = integerOption(options.busyTimeoutMs, DEFAULT_BUSY_TIMEOUT_MS, 'busyTimeoutMs', 0);
     const synchronous = checkSynchronous(options.synchronous ?? 'FULL');
     this.#db = openDatabase({ path: this.#path, synchronous, busyTimeoutMs });
     try {
@@ -221,7 +221,11 @@ export class SqliteBackend implements JournaledBackend {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       await this.#commit.idle();
-      this.#db.close();
+      try {
+        this.#db.close();
+      } catch (error) {
+        throw storageError(this.#path, 'closing', error);
+      }
     })();
     return this.#closed;
   }

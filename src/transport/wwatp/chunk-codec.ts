@@ -74,46 +74,102 @@ function readVarint(bytes: Uint8Array, at: number): { value: number; next: numbe
   return { value, next: at + len };
 }
 
+/** Bytes received but not yet parsed: a queue of buffers, so nothing is re-copied per read. */
+class ByteQueue {
+  readonly #parts: Uint8Array[] = [];
+  #head = 0;
+  length = 0;
+
+  push(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.#parts.push(bytes);
+    this.length += bytes.length;
+  }
+
+  /** Copies up to n bytes from the front without consuming them. */
+  peek(n: number): Uint8Array {
+    const out = new Uint8Array(Math.min(n, this.length));
+    let at = 0;
+    let offset = this.#head;
+    for (const part of this.#parts) {
+      if (at >= out.length) break;
+      const take = part.subarray(offset, offset + out.length - at);
+      out.set(take, at);
+      at += take.length;
+      offset = 0;
+    }
+    return out;
+  }
+
+  /** Removes and returns the first n bytes (n <= length). */
+  take(n: number): Uint8Array {
+    const first = this.#parts[0];
+    if (first && first.length - this.#head >= n) {
+      const out = first.slice(this.#head, this.#head + n);
+      this.#skip(n);
+      return out;
+    }
+    const out = this.peek(n);
+    this.#skip(n);
+    return out;
+  }
+
+  #skip(n: number): void {
+    this.length -= n;
+    while (n > 0) {
+      const first = this.#parts[0] as Uint8Array;
+      const left = first.length - this.#head;
+      if (n < left) {
+        this.#head += n;
+        return;
+      }
+      n -= left;
+      this.#parts.shift();
+      this.#head = 0;
+    }
+  }
+}
+
+// signal (≤ 8) + request id (≤ 8) + flags (1) + length (≤ 8)
+const MAX_HEADER = 25;
+
 /**
- * Splits a byte stream into chunks, whatever the read boundaries. Anything malformed
- * (a flags byte with unknown bits, a chunk over the size limit) is a PROTOCOL error:
- * the stream cannot be resynchronised, so the caller fails that stream alone.
+ * Splits a byte stream into chunks, whatever the read boundaries, copying each byte
+ * about once. Anything malformed (a flags byte with unknown bits, a chunk over the size
+ * limit) is a PROTOCOL error: the stream cannot be resynchronised, so the caller fails
+ * that stream alone.
  */
 export class ChunkReader {
-  #buf: Uint8Array = new Uint8Array(0);
+  readonly #queue = new ByteQueue();
+  #header: { signal: number; requestId: number; fin: boolean; length: number } | undefined;
 
   push(bytes: Uint8Array): Chunk[] {
-    this.#buf = this.#buf.length === 0 ? bytes : concat(this.#buf, bytes);
+    this.#queue.push(bytes);
     const chunks: Chunk[] = [];
-    let at = 0;
     for (;;) {
-      const signal = readVarint(this.#buf, at);
-      if (!signal) break;
-      const id = readVarint(this.#buf, signal.next);
-      if (!id) break;
-      if (id.next >= this.#buf.length) break;
-      const flags = this.#buf[id.next] as number;
-      if ((flags & ~FLAG_FIN) !== 0) throw new WwatpError('PROTOCOL', `chunk flags 0x${flags.toString(16)} have unknown bits`);
-      const length = readVarint(this.#buf, id.next + 1);
-      if (!length) break;
-      if (length.value > MAX_CHUNK_PAYLOAD) throw new WwatpError('PROTOCOL', `chunk of ${length.value} bytes is over the ${MAX_CHUNK_PAYLOAD}-byte limit`);
-      if (length.next + length.value > this.#buf.length) break;
-      chunks.push({ signal: signal.value, requestId: id.value, fin: (flags & FLAG_FIN) !== 0, payload: this.#buf.slice(length.next, length.next + length.value) });
-      at = length.next + length.value;
+      if (!this.#header) {
+        const head = this.#queue.peek(MAX_HEADER);
+        const signal = readVarint(head, 0);
+        const id = signal && readVarint(head, signal.next);
+        if (!id || id.next >= head.length) break;
+        const flags = head[id.next] as number;
+        if ((flags & ~FLAG_FIN) !== 0) throw new WwatpError('PROTOCOL', `chunk flags 0x${flags.toString(16)} have unknown bits`);
+        const length = readVarint(head, id.next + 1);
+        if (!length) break;
+        if (length.value > MAX_CHUNK_PAYLOAD) throw new WwatpError('PROTOCOL', `chunk of ${length.value} bytes is over the ${MAX_CHUNK_PAYLOAD}-byte limit`);
+        this.#queue.take(length.next);
+        this.#header = { signal: signal.value, requestId: id.value, fin: (flags & FLAG_FIN) !== 0, length: length.value };
+      }
+      if (this.#queue.length < this.#header.length) break;
+      const { signal, requestId, fin, length } = this.#header;
+      this.#header = undefined;
+      chunks.push({ signal, requestId, fin, payload: this.#queue.take(length) });
     }
-    this.#buf = at === 0 ? this.#buf : this.#buf.slice(at);
     return chunks;
   }
 
   /** Bytes held waiting for the rest of a chunk; non-zero at end of stream means truncation. */
   get pending(): number {
-    return this.#buf.length;
+    return this.#queue.length + (this.#header ? 1 : 0);
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

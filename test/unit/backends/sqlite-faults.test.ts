@@ -18,6 +18,11 @@ t.test('garbage where the database should be is STORAGE naming the path; fine on
   await backend.close();
 });
 
+t.test('a missing directory is STORAGE naming the path', async (t) => {
+  const path = join(tempDir(t), 'no-such-dir', 'tree.db');
+  await t.rejects(SqliteBackend.open({ path }), { code: 'STORAGE', message: literal(path) });
+});
+
 t.test('damaged pages inside a valid file are STORAGE, never a crash', async (t) => {
   const path = tempDbPath(t);
   const backend = await SqliteBackend.open({ path });

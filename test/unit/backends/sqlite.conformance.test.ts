@@ -5,8 +5,9 @@ import t from 'tap';
 import { SqliteBackend } from '../../../src/backends/sqlite/index.js';
 import { runConformanceSuite } from '../../conformance/index.js';
 
-// Every target is a real database file in its own temp directory, durable (FULL) as
-// shipped; the peer is a second backend on the same file, like a second server process.
+// Every target is a real database file in its own temp directory, durable
+// (synchronous=FULL) as shipped, with the full 1000 build-and-delete rounds. No peer:
+// a second SqliteBackend on the same file does not hear the first one's writes.
 runConformanceSuite(t, {
   async make() {
     const dir = mkdtempSync(join(tmpdir(), 'wwatp-sqlite-conf-'));

@@ -1,0 +1,142 @@
+import t from 'tap';
+import { SimpleBackend } from '../../../src/backends/simple-backend.js';
+import { Http3ClientBackend } from '../../../src/backends/http3-client/http3-client-backend.js';
+import { TreeNode } from '../../../src/tree/tree-node.js';
+import { ChunkReader, encodeMessage } from '../../../src/transport/wwatp/chunk-codec.js';
+import { MessageAssembler } from '../../../src/transport/wwatp/message-assembler.js';
+import { decodePayload, encodePayload } from '../../../src/transport/wwatp/payloads.js';
+import { Signal } from '../../../src/transport/wwatp/signals.js';
+import { memoryServer } from '../../support/memory-wire.js';
+
+const node = (label: string, description = label): TreeNode => new TreeNode({ labelRule: label, description });
+
+async function until(check: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+t.test('requests made together travel as one batch on one stream', async (t) => {
+  const server = memoryServer(new SimpleBackend());
+  let streams = 0;
+  const client = await Http3ClientBackend.open({
+    connect: async () => {
+      const c = await server.connect();
+      return { ...c, closed: c.closed, close: () => c.close(), openStream: () => (streams++, c.openStream()) };
+    },
+    cacheSize: 0,
+  });
+  const before = streams;
+  await client.upsertNode(Array.from({ length: 100 }, (_, i) => node(`n/${i}`)));
+  const found = await Promise.all(Array.from({ length: 1000 }, (_, i) => client.getNode(`n/${i % 100}`)));
+  t.equal(found.filter(Boolean).length, 1000);
+  t.equal(streams - before, 2, 'one stream for the upsert, one for 1000 gets');
+  await client.close();
+  server.close();
+});
+
+t.test('a bad request fails alone; the rest of its batch is answered', async (t) => {
+  const server = memoryServer(new SimpleBackend());
+  const client = await Http3ClientBackend.open({ connect: () => server.connect() });
+  await client.upsertNode([node('ok')]);
+  const results = await Promise.allSettled([client.getNode('ok'), client.queryNodes('a//b'), client.getNode('ok')]);
+  t.same(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  t.match((results[1] as PromiseRejectedResult).reason, { code: 'INVALID_RULE' });
+  await client.close();
+  server.close();
+});
+
+t.test('a malformed stream gets ERROR replies and the connection keeps serving', async (t) => {
+  const server = memoryServer(new SimpleBackend());
+  const raw = await server.connect();
+  const read = async (stream: Awaited<ReturnType<typeof raw.openStream>>): Promise<Array<{ signal: number; body: Record<string, unknown> }>> => {
+    const reader = new ChunkReader();
+    const assembler = new MessageAssembler(1 << 20);
+    const out = [];
+    for await (const bytes of stream.readable) for (const c of reader.push(bytes)) {
+      const m = assembler.add(c);
+      if (m) out.push({ signal: m.signal, body: decodePayload(m.payload) });
+    }
+    return out;
+  };
+  const bad = await raw.openStream();
+  await bad.write(Uint8Array.of(0x07, 0x01, 0x80, 0x00)); // flags with unknown bits
+  await bad.end();
+  const badReplies = await read(bad);
+  t.equal(badReplies[0]?.signal, Signal.ERROR);
+  t.equal(badReplies[0]?.body['code'], 'PROTOCOL');
+  const cbor = await raw.openStream();
+  for (const c of encodeMessage(Signal.GET_NODE, 9, Uint8Array.of(0xff, 0x00, 0x13))) await cbor.write(c);
+  for (const c of encodeMessage(Signal.GET_NODE, 10, encodePayload({ label: 42 }))) await cbor.write(c);
+  for (const c of encodeMessage(0x6f, 11, encodePayload({}))) await cbor.write(c);
+  await cbor.end();
+  const replies = await read(cbor);
+  t.same(replies.map((r) => r.body['code']), ['MALFORMED', 'MALFORMED', 'PROTOCOL']);
+  const client = await Http3ClientBackend.open({ connect: () => server.connect() });
+  await client.upsertNode([node('still', 'serving')]);
+  t.equal((await client.getNode('still'))?.description, 'serving');
+  await client.close();
+  await raw.close();
+  server.close();
+});
+
+t.test('after a dropped connection the client reconnects and resumes from its last sequence', async (t) => {
+  const server = memoryServer(new SimpleBackend());
+  const states: string[] = [];
+  const watcher = await Http3ClientBackend.open({ connect: () => server.connect(), onState: (s) => states.push(s) });
+  const writer = await Http3ClientBackend.open({ connect: () => server.connect() });
+  const seen: string[] = [];
+  watcher.registerNodeListener('w', 'x', true, (_b, label, n) => seen.push(`${label}=${n?.description ?? 'deleted'}`));
+  await writer.upsertNode([node('x/a', 'one')]);
+  await watcher.processNotifications();
+  t.equal((await watcher.getNode('x/a'))?.description, 'one', 'cached');
+  server.refuse = true;
+  server.drop();
+  await until(() => states.includes('reconnecting'));
+  server.refuse = false;
+  const second = await Http3ClientBackend.open({ connect: () => server.connect() });
+  await second.upsertNode([node('x/a', 'two'), node('x/b', 'three')]);
+  await watcher.whenConnected();
+  await until(() => watcher.lastSequence >= 3);
+  t.equal((await watcher.getNode('x/a'))?.description, 'two', 'the cache caught up from the journal');
+  await writer.close().catch(() => undefined);
+  await second.upsertNode([node('x/c', 'four')]);
+  await watcher.processNotifications();
+  t.ok(seen.includes('x/c=four'), 'listeners are registered again after reconnecting');
+  await watcher.close();
+  await second.close();
+  server.close();
+});
+
+t.test('when the journal no longer reaches back, the client drops its cache and resyncs', async (t) => {
+  const server = memoryServer(new SimpleBackend(), { journalCapacity: 5 });
+  const client = await Http3ClientBackend.open({ connect: () => server.connect() });
+  const other = await Http3ClientBackend.open({ connect: () => server.connect() });
+  await other.upsertNode([node('k', 'old')]);
+  await client.processNotifications();
+  t.equal((await client.getNode('k'))?.description, 'old');
+  server.refuse = true;
+  server.drop();
+  server.refuse = false;
+  const writer = await Http3ClientBackend.open({ connect: () => server.connect() });
+  for (let i = 0; i < 20; i++) await writer.upsertNode([node(`filler/${i}`)]);
+  await writer.upsertNode([node('k', 'new')]);
+  await client.whenConnected();
+  t.equal((await client.getNode('k'))?.description, 'new', 'stale cache dropped after resync');
+  const journal = await client.getJournal(0);
+  t.equal(journal.kind, 'resync', 'the server says plainly that history is gone');
+  await client.close();
+  await other.close().catch(() => undefined);
+  await writer.close();
+  server.close();
+});
+
+t.test('calls after close reject with CLOSED', async (t) => {
+  const server = memoryServer(new SimpleBackend());
+  const client = await Http3ClientBackend.open({ connect: () => server.connect() });
+  await client.close();
+  await t.rejects(client.getNode('a'), { code: 'CLOSED' });
+  server.close();
+});
