@@ -4,3 +4,4 @@
  */
 export * from './tree/index.js';
 export * from './backends/index.js';
+export { YamlMediator, FileDocument, NodeDocument, type YamlDocument, type YamlMediatorOptions, type YamlFileOptions } from './frontends/yaml-mediator/index.js';

@@ -6,3 +6,5 @@ export { TransactionalBackend } from './transactional-backend.js';
 export { ThreadsafeBackend } from './threadsafe-backend.js';
 export { CompositeBackend } from './composite-backend.js';
 export { RedirectedBackend } from './redirected-backend.js';
+export { SqliteBackend, type SqliteBackendOptions } from './sqlite/index.js';
+export { FileBackend, type FileBackendOptions } from './file/index.js';

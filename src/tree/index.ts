@@ -9,3 +9,4 @@ export { crc32 } from './codecs/crc32.js';
 export { encodePage, decodePage, type EncodePageOptions, type DecodePageOptions } from './codecs/page-encoding.js';
 export { encodeNodeCbor, decodeNodeCbor, nodeToWire, nodeFromWire, CBOR_OPTIONS, type WireNode, type WireVersion, type NodeDecodeOptions } from './codecs/cbor-node.js';
 export { treeToYaml, yamlToTree } from './codecs/yaml-tree.js';
+export { nodeToJson, nodeFromJson, type JsonNode } from './codecs/json-node.js';

@@ -28,6 +28,11 @@ export function sameStamp(a: FileStamp, b: FileStamp): boolean {
   return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
+/** What tells a directory from one deleted and made again: inode numbers are reused at once, birth times are not. */
+export function dirIdentity(stat: { ino: number; birthtimeMs: number }): string {
+  return `${stat.ino}@${stat.birthtimeMs}`;
+}
+
 /**
  * Writes a file atomically; fsyncs the directory too unless the caller batches that.
  * Returns the stamp of the written file as it was before the rename (the rename may

@@ -1,9 +1,9 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WwatpError } from '../../tree/errors.js';
 import { joinLabel, normalizeLabel } from '../../tree/labels.js';
 import type { NodeState } from '../../tree/tree-node.js';
-import { isCode, readIfExists, sameStamp, stampOf } from './atomic.js';
+import { dirIdentity, isCode, readIfExists, sameStamp, stampOf, type FileStamp } from './atomic.js';
 import { hashText, type DiskMirror } from './mirror.js';
 import { decodeSegment, dirPath, NODE_SUFFIX } from './names.js';
 import { textToState } from './node-file.js';
@@ -18,8 +18,13 @@ export interface ReadContext {
   readonly root: string;
   readonly mirror: DiskMirror;
   readonly maxContentBytes: number;
-  /** Reports a file that cannot be read as a node; the node keeps its last good state. */
-  report(error: WwatpError, path: string): void;
+  /**
+   * Reports a file that cannot be read as a node; the node keeps its last good state.
+   * `stamp` is given for bad contents (as opposed to bad names), which may be a save in progress.
+   */
+  report(error: WwatpError, path: string, stamp?: FileStamp): void;
+  /** Hears each directory's identity as it is listed, so a watcher on a replaced directory is renewed. */
+  seenDir?(dir: string, identity: string): void;
 }
 
 interface Listing {
@@ -39,6 +44,9 @@ async function listDir(ctx: ReadContext, dir: string): Promise<Listing | undefin
   const path = dirPath(ctx.root, dir);
   let entries;
   try {
+    const info = await stat(path);
+    if (!info.isDirectory()) return undefined;
+    ctx.seenDir?.(dir, dirIdentity(info));
     entries = await readdir(path, { withFileTypes: true });
   } catch (error) {
     if (isCode(error, 'ENOENT', 'ENOTDIR')) return undefined;
@@ -82,16 +90,24 @@ async function readChanged(ctx: ReadContext, label: string, path: string, out: D
   const text = await readIfExists(path);
   if (text === undefined) return false;
   const hash = hashText(text);
-  ctx.mirror.setFile(label, { stamp: stampOf(stat), hash });
-  if (known?.hash === hash) return true;
+  const stamp = stampOf(stat);
+  if (known?.hash === hash) {
+    ctx.mirror.setFile(label, { ...known, stamp });
+    // Still the same bad text: the stamp a pending report waits on has moved with it.
+    if (known.error) ctx.report(known.error, path, stamp);
+    return true;
+  }
   try {
     const state = textToState(text, label);
     if (state.propertyData.length > ctx.maxContentBytes) {
       throw new WwatpError('TOO_LARGE', `node "${label}" has ${state.propertyData.length} bytes of contents, over the limit of ${ctx.maxContentBytes}`);
     }
+    ctx.mirror.setFile(label, { stamp, hash });
     out.push({ label, state });
-  } catch (error) {
-    ctx.report(asWwatpError(error), path);
+  } catch (cause) {
+    const error = asWwatpError(cause);
+    ctx.mirror.setFile(label, { stamp, hash, error });
+    ctx.report(error, path, stamp);
   }
   return true;
 }

@@ -23,21 +23,23 @@ export async function writeDiff(root: string, mirror: DiskMirror, diff: Diff): P
   const undo: Array<() => Promise<unknown>> = [];
   const commit: Array<() => void> = [];
   const toSync = new Set<string>();
-  const created = new Set<string>();
+  const ensured = new Set<string>();
 
+  // Every directory on the way is made (or found) once per write, whatever the mirror
+  // says: a person may have removed one a moment ago, before its event was handled.
   const ensureDir = async (label: string): Promise<void> => {
-    const chain = [label, ...ancestorsOf(label)].reverse().filter((d) => d !== '' && !mirror.hasDir(d) && !created.has(d));
+    const chain = [label, ...ancestorsOf(label)].reverse().filter((d) => d !== '' && !ensured.has(d));
     for (const dir of chain) {
+      ensured.add(dir);
       const path = dirPath(root, dir);
       try {
         await mkdir(path);
         undo.push(() => removeEmptyDir(path));
+        toSync.add(dirname(path));
       } catch (error) {
         if (!isCode(error, 'EEXIST')) throw error;
       }
-      created.add(dir);
-      toSync.add(dirname(path));
-      commit.push(() => mirror.addDir(dir));
+      if (!mirror.hasDir(dir)) commit.push(() => mirror.addDir(dir));
     }
   };
 
@@ -53,11 +55,11 @@ export async function writeDiff(root: string, mirror: DiskMirror, diff: Diff): P
       const path = nodePath(root, label);
       const known = mirror.file(label);
       if (state) {
+        // Written even when the text matches what we last saw: a hand delete may be pending.
         const text = nodeToText(nodeFromState(state));
         const hash = hashText(text);
-        if (known?.hash === hash) continue;
         await ensureDir(parentLabel(label));
-        const previous = known ? await readIfExists(path) : undefined;
+        const previous = await readIfExists(path);
         const stamp = await writeFileAtomic(path, text, false);
         undo.push(restore(path, previous));
         toSync.add(dirname(path));

@@ -4,17 +4,18 @@ import { WwatpError } from '../../tree/errors.js';
 import { DEFAULT_MAX_CONTENT_BYTES } from '../../tree/limits.js';
 import { normalizeLabel } from '../../tree/labels.js';
 import { nodeFromState, nodeStatesEqual, stateOf, type NodeState, type TreeNode } from '../../tree/tree-node.js';
-import type { Version } from '../../tree/versions.js';
 import type { Backend, NodeListener, Transaction } from '../backend.js';
 import { checkedStates, unsupportedLayers } from '../backend-helpers.js';
 import { ListenerRegistry } from '../listener-registry.js';
 import { SimpleBackend } from '../simple-backend.js';
 import { checkTransaction } from '../transaction-rules.js';
+import type { FileStamp } from './atomic.js';
 import { syncDir, type DiskChange, type ReadContext } from './disk-reader.js';
 import { writeDiff } from './disk-writer.js';
+import { ErrorReports } from './error-reports.js';
 import { DiskMirror } from './mirror.js';
 import { checkStorable, nodePath } from './names.js';
-import { Plan } from './plan.js';
+import { currentVersions, Plan } from './plan.js';
 import { DirWatcher } from './watcher.js';
 
 export { NODE_SUFFIX, encodeSegment, decodeSegment, nodePath, dirPath } from './names.js';
@@ -24,11 +25,11 @@ export interface FileBackendOptions {
   dir: string;
   /** Largest contents a node may carry (default 16 MiB). */
   maxContentBytes?: number;
-  /** Watch the directory for hand edits (default true). */
-  watch?: boolean;
+  /** Watch the directory for hand edits (default true); 'poll' re-scans every pollIntervalMs instead. */
+  watch?: boolean | 'poll';
   /** Quiet time after disk events before one re-scan (default 25 ms; at most 8x that after the first). */
   coalesceMs?: number;
-  /** Full re-scan interval when the OS cannot watch a directory (default 500 ms). */
+  /** Full re-scan interval when polling, or when the OS cannot watch a directory (default 500 ms). */
   pollIntervalMs?: number;
   /** Hears files that cannot be read as nodes (MALFORMED, TYPE_MISMATCH, ...); default console.error. */
   onError?: (error: WwatpError, path: string) => void;
@@ -61,7 +62,9 @@ export class FileBackend implements Backend {
   readonly #read: ReadContext;
   #queue: Promise<void> = Promise.resolve();
   #capture: Notice[] | undefined;
+  readonly #reports: ErrorReports;
   #fullScanQueued = false;
+  #loaded = false;
   #closed = false;
 
   private constructor(options: FileBackendOptions) {
@@ -70,24 +73,38 @@ export class FileBackend implements Backend {
     this.#tree = new SimpleBackend({ maxContentBytes: this.#maxContentBytes });
     // The inner tree's notices are captured and re-announced with this backend as source.
     this.#tree.registerNodeListener('file-backend', '', true, (_b, label, node) => void this.#capture?.push({ label, state: node && stateOf(node) }));
-    const report = options.onError ?? ((error: WwatpError, path: string) => console.error(`wwatp: ${path}: [${error.code}] ${error.message}`));
+    const coalesceMs = options.coalesceMs ?? 25;
+    this.#reports = new ErrorReports(options.onError ?? ((error, path) => console.error(`wwatp: ${path}: [${error.code}] ${error.message}`)), 4 * coalesceMs);
+    const report = (error: WwatpError, path: string, stamp?: FileStamp): void => {
+      // Bad contents seen after open may be a save in progress: reported if they stay.
+      if (stamp && this.#loaded) this.#reports.ifSettled(error, path, stamp);
+      else this.#reports.now(error, path);
+    };
     if (options.watch ?? true) {
-      const watcherOptions = { coalesceMs: options.coalesceMs ?? 25, pollMs: options.pollIntervalMs ?? 500, report };
+      const watcherOptions = { coalesceMs, pollMs: options.pollIntervalMs ?? 500, report };
       this.#watcher = new DirWatcher(this.#root, watcherOptions, (dirs, full) => this.#scheduleSync(dirs, full));
+      if (options.watch === 'poll') this.#watcher.poll();
     }
     this.#mirror = new DiskMirror((dir, present) => (present ? this.#watcher?.watch(dir) : this.#watcher?.unwatch(dir)));
-    this.#read = { root: this.#root, mirror: this.#mirror, maxContentBytes: this.#maxContentBytes, report };
+    this.#read = { root: this.#root, mirror: this.#mirror, maxContentBytes: this.#maxContentBytes, report, seenDir: (dir, identity) => this.#watcher?.renew(dir, identity) };
   }
 
   /** Opens (creating if needed) the tree in `options.dir` and loads it into memory. */
   static async open(options: FileBackendOptions): Promise<FileBackend> {
     const backend = new FileBackend(options);
-    await mkdir(backend.#root, { recursive: true });
-    backend.#watcher?.watch('');
-    const found: DiskChange[] = [];
-    await syncDir(backend.#read, '', true, found);
-    await backend.#tree.upsertNode(found.flatMap((c) => (c.state ? [nodeFromState(c.state)] : [])));
-    return backend;
+    try {
+      await mkdir(backend.#root, { recursive: true });
+      backend.#watcher?.watch('');
+      const found: DiskChange[] = [];
+      await syncDir(backend.#read, '', true, found);
+      await backend.#tree.upsertNode(found.flatMap((c) => (c.state ? [nodeFromState(c.state)] : [])));
+      backend.#loaded = true;
+      return backend;
+    } catch (error) {
+      await backend.close();
+      if (error instanceof WwatpError) throw error;
+      throw new WwatpError('STORAGE', `cannot open a tree in ${backend.#root}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
   }
 
   /** The directory holding the tree. */
@@ -104,6 +121,7 @@ export class FileBackend implements Backend {
   async close(): Promise<void> {
     this.#closed = true;
     this.#watcher?.close();
+    this.#reports.close();
     await this.#queue;
   }
 
@@ -161,7 +179,7 @@ export class FileBackend implements Backend {
   async applyTransaction(tx: Transaction): Promise<boolean> {
     this.#checkOpen();
     return this.#run(async () => {
-      const versions = await this.#versionsOf(tx);
+      const versions = await currentVersions(this.#tree, tx);
       const check = checkTransaction(tx, (label) => versions.get(label), this.#maxContentBytes);
       if (!check.ok) return false;
       for (const write of check.writes) if (write.state) checkStorable(write.label);
@@ -233,29 +251,10 @@ export class FileBackend implements Backend {
     for (const { label, state } of notices) this.#listeners.notify(this, label, () => state && nodeFromState(state));
   }
 
-  async #versionsOf(tx: Transaction): Promise<Map<string, Version | undefined>> {
-    const versions = new Map<string, Version | undefined>();
-    if (!Array.isArray(tx)) return versions;
-    for (const sub of tx as unknown[]) {
-      const { parent, children } = (sub ?? {}) as { parent?: { label?: unknown }; children?: unknown };
-      const entries = [parent, ...(Array.isArray(children) ? (children as Array<{ label?: unknown } | undefined>) : [])];
-      for (const entry of entries) {
-        let label: string;
-        try {
-          label = normalizeLabel(entry?.label);
-        } catch {
-          continue; // checkTransaction reports it
-        }
-        if (!versions.has(label)) versions.set(label, (await this.#tree.getNode(label))?.version);
-      }
-    }
-    return versions;
-  }
-
   #scheduleSync(dirs: ReadonlySet<string>, full: boolean): void {
     if (full && this.#fullScanQueued) return;
     if (full) this.#fullScanQueued = true;
-    void this.#run(async () => {
+    this.#run(async () => {
       if (full) this.#fullScanQueued = false;
       const changes: DiskChange[] = [];
       try {
@@ -269,6 +268,9 @@ export class FileBackend implements Backend {
         this.#read.report(new WwatpError('STORAGE', `re-scan failed: ${reason}`, { cause: error }), this.#root);
       }
       if (!this.#closed) await this.#applyDiskChanges(changes);
+    }).catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#read.report(new WwatpError('INTERNAL', `applying disk changes failed: ${reason}`, { cause: error }), this.#root);
     });
   }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parentLabel } from '../../tree/labels.js';
+import type { WwatpError } from '../../tree/errors.js';
 import type { FileStamp } from './atomic.js';
 
 /** The last version of a node file the backend wrote or read. */
@@ -7,6 +8,8 @@ export interface FileRecord {
   readonly stamp: FileStamp;
   /** SHA-256 of the text: how a re-read tells a real edit from our own write's echo. */
   readonly hash: string;
+  /** Why the text could not be read as a node, when it could not. */
+  readonly error?: WwatpError;
 }
 
 interface DirRecord {

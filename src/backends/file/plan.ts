@@ -1,5 +1,7 @@
-import { isAtOrUnder } from '../../tree/labels.js';
+import { isAtOrUnder, normalizeLabel } from '../../tree/labels.js';
 import type { NodeState } from '../../tree/tree-node.js';
+import type { Version } from '../../tree/versions.js';
+import type { Transaction } from '../backend.js';
 import type { SimpleBackend } from '../simple-backend.js';
 import type { TransactionWrite } from '../transaction-rules.js';
 import type { Diff } from './disk-writer.js';
@@ -42,4 +44,28 @@ export class Plan {
     }
     return plan;
   }
+}
+
+/**
+ * The current version of every label a transaction names, looked up ahead so that
+ * checkTransaction (which asks synchronously) can run against the in-memory tree.
+ * Entries that are not well formed are skipped here; checkTransaction reports them.
+ */
+export async function currentVersions(tree: SimpleBackend, tx: Transaction): Promise<Map<string, Version | undefined>> {
+  const versions = new Map<string, Version | undefined>();
+  if (!Array.isArray(tx)) return versions;
+  for (const sub of tx as unknown[]) {
+    const { parent, children } = (sub ?? {}) as { parent?: { label?: unknown }; children?: unknown };
+    const entries = [parent, ...(Array.isArray(children) ? (children as Array<{ label?: unknown } | undefined>) : [])];
+    for (const entry of entries) {
+      let label: string;
+      try {
+        label = normalizeLabel(entry?.label);
+      } catch {
+        continue;
+      }
+      if (!versions.has(label)) versions.set(label, (await tree.getNode(label))?.version);
+    }
+  }
+  return versions;
 }

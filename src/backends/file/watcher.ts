@@ -1,7 +1,7 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import { WwatpError } from '../../tree/errors.js';
 import { parentLabel } from '../../tree/labels.js';
-import { isCode } from './atomic.js';
+import { dirIdentity, isCode } from './atomic.js';
 import { dirPath } from './names.js';
 
 export interface WatcherOptions {
@@ -22,13 +22,17 @@ export interface WatcherOptions {
  * leave the index wrong once any event arrives for the directory.
  *
  * When the OS refuses a watcher (the inotify watch limit, a file system without
- * notifications) it falls back to polling: a full re-scan every `pollMs`.
+ * notifications) it falls back to polling: a full re-scan every `pollMs`. Polling can
+ * also be chosen up front, for network file systems where edits made on another
+ * machine raise no local events.
  */
 export class DirWatcher {
   readonly #root: string;
   readonly #options: WatcherOptions;
   readonly #onFlush: (dirs: ReadonlySet<string>, full: boolean) => void;
   readonly #watchers = new Map<string, FSWatcher>();
+  /** The directory each watcher was set on: one deleted and made again needs a new watcher. */
+  readonly #identities = new Map<string, string>();
   #dirty = new Set<string>();
   #full = false;
   #timer: NodeJS.Timeout | undefined;
@@ -63,13 +67,26 @@ export class DirWatcher {
       this.#mark(dir === '' ? '' : parentLabel(dir));
     });
     this.#watchers.set(dir, watcher);
+    try {
+      this.#identities.set(dir, dirIdentity(statSync(path)));
+    } catch {
+      this.#mark(dir); // gone again already: the re-scan sorts it out
+    }
   }
 
   unwatch(dir: string): void {
     const watcher = this.#watchers.get(dir);
     if (!watcher) return;
     this.#watchers.delete(dir);
+    this.#identities.delete(dir);
     watcher.close();
+  }
+
+  /** Renews the watcher of a directory that was replaced (deleted and made again) since it was set. */
+  renew(dir: string, identity: string): void {
+    if (!this.#watchers.has(dir) || this.#identities.get(dir) === identity) return;
+    this.unwatch(dir);
+    this.watch(dir);
   }
 
   /** Hands the dirty directories to the backend now instead of after the delay. */
@@ -108,14 +125,20 @@ export class DirWatcher {
     this.#timer = setTimeout(() => this.flush(), Math.max(0, wait)).unref();
   }
 
-  #fallBack(error: unknown, path: string): void {
-    const reason = error instanceof Error ? error.message : String(error);
-    this.#options.report(new WwatpError('UNAVAILABLE', `cannot watch ${path} (${reason}); polling every ${this.#options.pollMs} ms instead`, { cause: error }), path);
+  /** Polls instead of watching (also right for network file systems, whose remote edits raise no events). */
+  poll(): void {
+    if (this.#closed || this.#poll) return;
     for (const watcher of this.#watchers.values()) watcher.close();
     this.#watchers.clear();
     this.#poll = setInterval(() => {
       this.#full = true;
       this.flush();
     }, this.#options.pollMs).unref();
+  }
+
+  #fallBack(error: unknown, path: string): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.#options.report(new WwatpError('UNAVAILABLE', `cannot watch ${path} (${reason}); polling every ${this.#options.pollMs} ms instead`, { cause: error }), path);
+    this.poll();
   }
 }

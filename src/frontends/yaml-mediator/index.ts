@@ -37,8 +37,8 @@ let mediatorIds = 0;
  *
  * A document that does not parse is reported and changes nothing; tree changes are held
  * back meanwhile, so the person's broken edit is not overwritten, and the next valid
- * edit syncs both ways again. A missing or blank document is written afresh from the
- * tree (use `{}` for an empty tree).
+ * edit syncs both ways again. A blank document counts as malformed (use `{}` for an
+ * empty tree), except at start; a missing one is written afresh from the tree.
  */
 export class YamlMediator {
   readonly #tree: Backend;
@@ -125,7 +125,15 @@ export class YamlMediator {
 
   async #reconcile(): Promise<void> {
     const read = await this.#doc.read();
-    const text = read === undefined || read.trim() === '' ? undefined : read;
+    const blank = read !== undefined && read.trim() === '';
+    if (blank && this.#text !== undefined) {
+      // Blank after a sync is most likely a save caught half-way: writing the tree over
+      // it could lose that save, so it is treated as malformed. Missing is rewritten.
+      if (read !== this.#badText) this.#report(new WwatpError('MALFORMED', 'the document is empty (write {} for an empty tree)'));
+      this.#badText = read;
+      return;
+    }
+    const text = blank ? undefined : read;
     if (text !== undefined && text !== this.#text && !(await this.#takeIn(text))) return;
     await this.#writeOut(text === undefined);
   }

@@ -153,3 +153,9 @@ t.test('listeners hear the FileBackend itself as the source', async (t) => {
   ]);
   t.ok(sources.every((s) => (s as unknown[])[0] === backend));
 });
+
+t.test('opening a path that is not a directory fails with STORAGE', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'plain'), 'not a directory\n');
+  await t.rejects(FileBackend.open({ dir: join(dir, 'plain') }), { code: 'STORAGE' });
+});

@@ -17,10 +17,10 @@ interface Bed {
 }
 
 /** A watched backend over a fresh directory holding the animal test bed, recording every event and error. */
-async function bed(t: Test, watch = true): Promise<Bed> {
+async function bed(t: Test, watch: boolean | 'poll' = true): Promise<Bed> {
   const dir = await mkdtemp(join(tmpdir(), 'wwatp-file-watch-'));
   const errors: Bed['errors'] = [];
-  const backend = await FileBackend.open({ dir, watch, onError: (error: WwatpError, path) => errors.push({ code: error.code, path }) });
+  const backend = await FileBackend.open({ dir, watch, pollIntervalMs: 50, onError: (error: WwatpError, path) => errors.push({ code: error.code, path }) });
   await backend.upsertNode(animalNodes());
   const events: Event[] = [];
   backend.registerNodeListener('all', '', true, (_b, label, node) => events.push([label, node ? node.description : null]));
@@ -122,6 +122,20 @@ t.test('files and directories created by hand become nodes', async (t) => {
   t.same(events.at(-1), ['tiger/cub/toys/ball', 'Blue ball'], 'the new directory is watched too');
 });
 
+t.test('a directory deleted and made again is watched again', async (t) => {
+  const { dir, backend, events } = await bed(t);
+  const simba = join(dir, 'lion', 'Simba');
+  await rm(simba, { recursive: true });
+  await mkdir(simba);
+  await writeFile(join(simba, 'note9.node.yaml'), 'description: first\n');
+  await until(() => events.some(([label]) => label === 'lion/Simba/note9'));
+  await backend.processNotifications();
+  t.same(events.sort(), [['lion/Simba/note0', null], ['lion/Simba/note1', null], ['lion/Simba/note2', null], ['lion/Simba/note9', 'first']]);
+  await writeFile(join(simba, 'note9.node.yaml'), 'description: second\n');
+  await until(() => events.length === 5);
+  t.same(events.at(-1), ['lion/Simba/note9', 'second'], 'an edit in the new directory is seen');
+});
+
 t.test('an editor-style save (new file renamed over the old) is seen', async (t) => {
   const { dir, backend, events } = await bed(t);
   const path = join(dir, 'elephant', 'Dumbo.node.yaml');
@@ -155,4 +169,24 @@ t.test('without watching, hand edits show up only after reopening', async (t) =>
   const reopened = await FileBackend.open({ dir, watch: false });
   t.teardown(() => reopened.close());
   t.equal((await reopened.getNode('parrot'))?.description, 'Loud bird');
+});
+
+t.test('polling instead of watching sees edits, deletions and new directories, without echo', async (t) => {
+  const { dir, backend, events, errors } = await bed(t, 'poll');
+  await backend.upsertNode([new TreeNode({ labelRule: 'lion', description: 'own write' })]);
+  t.equal(events.length, 1);
+  const path = join(dir, 'lion', 'Nala.node.yaml');
+  await writeFile(path, (await readFile(path, 'utf8')).replace('dossier', 'polled file'));
+  await rm(join(dir, 'parrot', 'Jerome.node.yaml'));
+  await mkdir(join(dir, 'owl'));
+  await writeFile(join(dir, 'owl', 'Hedwig.node.yaml'), 'description: Snowy\n');
+  const ms = await until(() => events.length >= 4);
+  t.ok(ms < 1000, `seen after ${ms} ms`);
+  await settle(200);
+  t.same(events.slice(1).sort(), [
+    ['lion/Nala', "Nala the lion's polled file"],
+    ['owl/Hedwig', 'Snowy'],
+    ['parrot/Jerome', null],
+  ]);
+  t.same(errors, []);
 });

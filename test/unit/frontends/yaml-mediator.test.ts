@@ -69,6 +69,14 @@ t.test('start writes a missing document from the tree', async (t) => {
   t.equal(mediator.where, 'docs/zoo#tree');
 });
 
+t.test('start fills a blank document from the tree', async (t) => {
+  const { mediator, doc, edit, errors } = await pair(t);
+  await edit('  \n');
+  await mediator.start();
+  t.equal(await doc(), treeToYaml(animalNodes()));
+  t.same(errors, []);
+});
+
 t.test('start: an existing document wins over the tree', async (t) => {
   const { mediator, tree, edit } = await pair(t);
   const wanted = animalNodes().filter((n) => !animalSubtree('parrot').includes(n.labelRule));
@@ -157,6 +165,10 @@ t.test('a malformed document is reported, leaves the tree alone, and the next va
   t.equal(errors.length, 2, 'the same broken text is reported once');
   const after = await tree.getFullTree();
   t.ok(before.every((n) => after.some((m) => m.equals(n))), 'the tree kept every node');
+  await edit('');
+  await mediator.settled();
+  t.same(errors[2], { code: 'MALFORMED', where: 'docs/zoo#tree' }, 'a blank document counts as malformed, not as an empty tree');
+  t.equal(await doc(), '', 'and is not written over');
   await edit('lion:\n  description: Fixed\n  popularity.int64: 12\n');
   await mediator.settled();
   t.equal((await tree.getNode('lion'))?.description, 'Fixed');
