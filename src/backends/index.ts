@@ -8,3 +8,4 @@ export { CompositeBackend } from './composite-backend.js';
 export { RedirectedBackend } from './redirected-backend.js';
 export { SqliteBackend, type SqliteBackendOptions } from './sqlite/index.js';
 export { FileBackend, type FileBackendOptions } from './file/index.js';
+export { PostgresBackend, type PostgresBackendOptions } from './postgres/index.js';

@@ -122,6 +122,7 @@ async function startLocal(): Promise<PostgresServer> {
       async stop() {
         if (removed) return;
         removed = true;
+        madeOn.delete(`127.0.0.1:${port}`);
         if (running) await ctl('-m', 'fast', 'stop');
         running = false;
         cancelWatchdog();
@@ -146,6 +147,8 @@ async function startLocal(): Promise<PostgresServer> {
 }
 
 let databaseCounter = 0;
+// Databases made on each server (by host and port), so a shared server can be tidied.
+const madeOn = new Map<string, string[]>();
 
 /** Creates an empty database on the server at `url` and returns its connection string. */
 export async function freshDatabase(url: string): Promise<string> {
@@ -159,14 +162,19 @@ export async function freshDatabase(url: string): Promise<string> {
   }
   const out = new URL(url);
   out.pathname = `/${name}`;
+  madeOn.set(out.host, [...(madeOn.get(out.host) ?? []), name]);
   return out.toString();
 }
 
-async function dropDatabase(adminUrl: string, url: string): Promise<void> {
+/** Drops every database freshDatabase made on the server at `adminUrl`. */
+async function dropDatabases(adminUrl: string): Promise<void> {
+  const host = new URL(adminUrl).host;
+  const names = madeOn.get(host) ?? [];
+  madeOn.delete(host);
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(new URL(url).pathname.slice(1))} WITH (FORCE)`);
+    for (const name of names) await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
   } finally {
     await admin.end();
   }
@@ -185,7 +193,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     async stop() {
       if (dropped) return;
       dropped = true;
-      await dropDatabase(external, url);
+      await dropDatabases(external);
     },
     stopImmediate: refuse,
     restart: refuse,

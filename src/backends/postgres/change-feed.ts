@@ -8,13 +8,20 @@ export interface ChangeFeedOptions {
   /** Client settings for the dedicated LISTEN connection. */
   client: pg.ClientConfig;
   channel: string;
-  /** Tells this instance's NOTIFYs from other servers'. */
+  /** Tells this instance's NOTIFYs ("<instanceId>:<first seq>:<last seq>") from other servers'. */
   instanceId: string;
   /** 'poll' reads the journal every pollIntervalMs instead of waiting for NOTIFY. */
   mode: 'listen' | 'poll';
   pollIntervalMs: number;
   /** Fires this backend's listeners for a change another server made. */
   deliver(sequence: number, label: string, node: TreeNode | undefined): void;
+}
+
+/** A batch this instance is writing: its range once known, then whether it committed. */
+export interface OwnBatch {
+  range(from: number, to: number): void;
+  /** True once the writer fired listeners itself; false when the outcome is unknown or a failure. */
+  settle(fired: boolean): void;
 }
 
 interface OwnRange {
@@ -26,10 +33,6 @@ interface OwnRange {
 const PAGE = 500;
 const MAX_BACKOFF_MS = 1000;
 
-/** NOTIFY payload: "<instance>:<first seq>:<last seq>" of one committed batch. */
-export function notifyPayload(instanceId: string, from: number, to: number): string {
-  return `${instanceId}:${from}:${to}`;
-}
 
 /**
  * Delivers changes committed by other servers on the same database to this backend's
@@ -43,6 +46,7 @@ export class ChangeFeed {
   readonly #o: ChangeFeedOptions;
   #lastSeen: number;
   readonly #own = new Map<number, OwnRange>();
+  #pendingOwn: Promise<void> | undefined;
   #tail: Promise<void> = Promise.resolve();
   #client: pg.Client | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -80,21 +84,40 @@ export class ChangeFeed {
     this.#schedule(this.#o.pollIntervalMs, true);
   }
 
-  /** Called by the writer before COMMIT; settle once the outcome is known. */
-  expectOwn(from: number, to: number): (fired: boolean) => void {
-    let settle: (fired: boolean) => void = () => undefined;
-    const fired = new Promise<boolean>((resolve) => (settle = resolve));
-    this.#own.set(from, { to, fired });
-    return (done) => {
-      // An unanswered COMMIT may or may not have happened: forget the range, so if the
-      // rows exist the journal read delivers them like anyone else's.
-      if (!done) {
-        this.#own.delete(from);
-        this.#kick();
-      } else if (this.#lastSeen === from - 1) {
-        this.#lastSeen = to;
-      }
-      settle(done);
+  /**
+   * Called by the writer before the statement that may commit a batch of its own: NOTIFY
+   * can reach the LISTEN connection before the writer has heard back, so rows the feed
+   * cannot place wait until the writer knows its range.
+   */
+  beginOwn(): OwnBatch {
+    let known: () => void = () => undefined;
+    const pending = new Promise<void>((resolve) => (known = resolve));
+    this.#pendingOwn = pending;
+    let settleFired: (fired: boolean) => void = () => undefined;
+    const fired = new Promise<boolean>((resolve) => (settleFired = resolve));
+    let range: { from: number; to: number } | undefined;
+    const placed = (): void => {
+      if (this.#pendingOwn === pending) this.#pendingOwn = undefined;
+      known();
+    };
+    return {
+      range: (from, to) => {
+        range = { from, to };
+        this.#own.set(from, { to, fired });
+        placed();
+      },
+      settle: (done) => {
+        if (!done) {
+          // An unanswered COMMIT may or may not have happened: forget the range, so if
+          // the rows exist the journal read delivers them like anyone else's.
+          if (range) this.#own.delete(range.from);
+          this.#kick();
+        } else if (range && this.#lastSeen === range.from - 1) {
+          this.#advance(range.to);
+        }
+        placed();
+        settleFired(done);
+      },
     };
   }
 
@@ -208,10 +231,20 @@ export class ChangeFeed {
   async #handle(row: JournalRow): Promise<void> {
     // The writer may have moved past its own batch while this page was being read.
     if (row.seq <= this.#lastSeen) return;
-    const own = this.#ownRange(row.seq);
+    let own = this.#ownRange(row.seq);
+    if (!own && this.#pendingOwn) {
+      await this.#pendingOwn;
+      if (row.seq <= this.#lastSeen) return;
+      own = this.#ownRange(row.seq);
+    }
     if (!(own && (await own.fired))) this.#deliver(row);
-    if (row.seq > this.#lastSeen) this.#lastSeen = row.seq;
-    for (const [from, range] of this.#own) if (range.to <= this.#lastSeen) this.#own.delete(from);
+    if (row.seq > this.#lastSeen) this.#advance(row.seq);
+  }
+
+  /** Moves past `seq`, forgetting this instance's batches that lie wholly behind it. */
+  #advance(seq: number): void {
+    this.#lastSeen = seq;
+    for (const [from, range] of this.#own) if (range.to <= seq) this.#own.delete(from);
   }
 
   #deliver(row: JournalRow): void {

@@ -1,16 +1,19 @@
 import type pg from 'pg';
 import type { WwatpError } from '../../tree/errors.js';
-import { isRetryable } from './errors.js';
-import { WriteBatch, type Notice, type OpResult, type WriteOp } from './write-batch.js';
+import type { OwnBatch } from './change-feed.js';
+import { isRetryable, isUnavailable } from './errors.js';
+import { pruneJournal, WriteBatch, type Notice, type OpResult, type WriteOp } from './write-batch.js';
 
 export interface GroupCommitOptions {
   pool: pg.Pool;
   maxContentBytes: number;
   journalRetention: number;
-  channel: string;
-  notifyPayload(from: number, to: number): string;
-  /** Registers a batch as this instance's own before COMMIT (see ChangeFeed.expectOwn). */
-  expectOwn(from: number, to: number): (fired: boolean) => void;
+  /** synchronous_commit for write transactions ('on': durable when COMMIT returns). */
+  synchronousCommit: string;
+  /** The NOTIFY to queue with each batch, or undefined where nobody listens (polling). */
+  notify(): { channel: string; tag: string } | undefined;
+  /** Tells the change feed a batch of ours may commit (see ChangeFeed.beginOwn). */
+  beginOwn(): OwnBatch;
   /** Fires local listeners for a committed op. */
   fire(notices: readonly Notice[]): void;
   /** Turns a pg error into a WwatpError (UNAVAILABLE or STORAGE). */
@@ -27,13 +30,19 @@ interface Pending {
 const MAX_OPS_PER_BATCH = 1000;
 const MAX_RETRIES = 5;
 
-const LOCK_COUNTER = 'SELECT latest, pruned_through FROM wwatp_meta WHERE id = 1 FOR UPDATE';
+// READ COMMITTED, so each statement after the lock sees every batch committed before it.
+const BEGIN = 'BEGIN ISOLATION LEVEL READ COMMITTED';
+// The write lock (the wwatp_meta row), taken first by batches that must read before they
+// write (deletes, transactions), so that what they read cannot change before COMMIT and
+// transaction validation is atomic across servers. Should this process stall while
+// holding it, the server ends the transaction after 30 s instead of blocking the others.
+const LOCK = `SELECT set_config('idle_in_transaction_session_timeout', '30s', true) FROM wwatp_meta WHERE id = 1 FOR NO KEY UPDATE`;
 
 /**
  * Group commit: writes that arrive while a batch is committing wait and then go
- * together in the next transaction, so N concurrent writers cost one fsync, not N. Each
- * caller's promise settles after COMMIT (and after its listeners fired). One batch is in
- * flight per backend; across servers, the counter row lock orders the batches.
+ * together in the next transaction, so N concurrent writers cost one WAL flush, not N.
+ * Each caller's promise settles after COMMIT (and after its listeners fired). One batch
+ * is in flight per backend; across servers, the wwatp_meta row lock orders the batches.
  */
 export class GroupCommit {
   readonly #o: GroupCommitOptions;
@@ -75,13 +84,25 @@ export class GroupCommit {
           await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
           continue;
         }
+        // An error the server answered with means nothing was committed. One caller's
+        // write may have caused it (say, a label too long for the index): give each
+        // caller its own transaction, so the others are not failed with it.
+        if (batch.length > 1 && !isUnavailable(error)) {
+          for (const p of batch) await this.#commit([p]);
+          return;
+        }
         for (const p of batch) p.reject(this.#o.wrap(doing, error));
         return;
       }
     }
+    if (outcome.pruneThrough !== undefined) {
+      // Housekeeping before answering, so a caller reads the journal as retention says;
+      // a failure only leaves more history behind.
+      await pruneJournal(this.#o.pool, outcome.pruneThrough).catch(() => undefined);
+    }
     // Listeners fire in write order, before any caller hears back (as SimpleBackend does).
     for (const result of outcome.results) if (result.ok) this.#o.fire(result.notices);
-    outcome.settleOwn?.(true);
+    outcome.own?.settle(true);
     outcome.results.forEach((result, i) => {
       const p = batch[i] as Pending;
       if (result.ok) p.resolve(result.value);
@@ -101,30 +122,41 @@ export class GroupCommit {
     // unheard, that would crash the process. The failing query reports it to us anyway.
     const ignore = (): void => undefined;
     client.on('error', ignore);
-    let settleOwn: ((fired: boolean) => void) | undefined;
+    // Upserts need nothing read first: their batch is one statement in an implicit
+    // transaction, which takes the write lock itself (see write-batch.ts).
+    const lockFirst = ops.some((op) => op.kind !== 'upsert');
+    let own: OwnBatch | undefined;
     let doing = 'writing';
     try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<{ latest: string; pruned_through: string }>(LOCK_COUNTER);
-      const meta = rows[0];
-      if (!meta) throw new Error('the wwatp_meta row is missing');
+      if (lockFirst) {
+        await client.query(BEGIN);
+        await client.query(LOCK);
+      }
       const writes = new WriteBatch(client, this.#o.maxContentBytes);
       const results: OpResult[] = [];
       for (const op of ops) results.push(await writes.run(op));
+      let pruneThrough: number | undefined;
       if (writes.changes === 0) {
-        await client.query('ROLLBACK');
+        if (lockFirst) await client.query('ROLLBACK');
       } else {
-        const o = this.#o;
-        const { from, to } = await writes.write(Number(meta.latest), Number(meta.pruned_through), o.journalRetention, o.channel, o.notifyPayload);
-        settleOwn = o.expectOwn(from, to);
-        doing = 'committing';
-        await client.query('COMMIT');
+        own = this.#o.beginOwn();
+        if (!lockFirst) doing = 'committing';
+        const written = await writes.write(this.#o.synchronousCommit, this.#o.notify());
+        own.range(written.from, written.to);
+        if (lockFirst) {
+          doing = 'committing';
+          await client.query('COMMIT');
+        }
+        // Prune in steps of a tenth of the retention, not on every write.
+        const retention = this.#o.journalRetention;
+        const through = written.to - retention;
+        if (through >= written.prunedThrough + Math.max(1, Math.floor(retention / 10))) pruneThrough = through;
       }
       client.removeListener('error', ignore);
       client.release();
-      return { results, settleOwn };
+      return { results, own, pruneThrough };
     } catch (error) {
-      settleOwn?.(false);
+      own?.settle(false);
       client.removeListener('error', ignore);
       // Destroys the connection rather than reuse one in an unknown state.
       client.release(error instanceof Error ? error : true);
@@ -135,7 +167,8 @@ export class GroupCommit {
 
 interface Attempt {
   results: OpResult[];
-  settleOwn: ((fired: boolean) => void) | undefined;
+  own: OwnBatch | undefined;
+  pruneThrough: number | undefined;
 }
 
 /** A failed try: the pg error and what the batch was doing when it happened. */

@@ -20,15 +20,21 @@ interface RawJournalRow {
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
-const SINCE = `SELECT j.seq, j.label, j.deleted, n.node
-  FROM wwatp_journal j LEFT JOIN wwatp_nodes n ON n.label = j.label
-  WHERE j.seq > $1 ORDER BY j.seq LIMIT $2`;
+// Named: prepared once per connection (the change feed runs it after every NOTIFY).
+const SINCE = {
+  name: 'wwatp_journal_since',
+  text: `SELECT j.seq, j.label, j.deleted, n.node
+    FROM wwatp_journal j LEFT JOIN wwatp_nodes n ON n.label = j.label
+    WHERE j.seq > $1 ORDER BY j.seq LIMIT $2`,
+};
 
 /** Journal rows after `since`, oldest first, each with its label's current node row. */
 export async function journalSince(db: Queryable, since: number, limit: number): Promise<JournalRow[]> {
-  const { rows } = await db.query<RawJournalRow>(SINCE, [since, limit]);
+  const { rows } = await db.query<RawJournalRow>({ ...SINCE, values: [since, limit] });
   return rows.map((r) => ({ seq: Number(r.seq), label: r.label, deleted: r.deleted, node: r.node }));
 }
+
+const LATEST = 'SELECT latest, pruned_through FROM wwatp_meta WHERE id = 1';
 
 export interface Meta {
   latest: number;
@@ -36,7 +42,7 @@ export interface Meta {
 }
 
 export async function readMeta(db: Queryable): Promise<Meta> {
-  const { rows } = await db.query<{ latest: string; pruned_through: string }>('SELECT latest, pruned_through FROM wwatp_meta WHERE id = 1');
+  const { rows } = await db.query<{ latest: string; pruned_through: string }>(LATEST);
   const row = rows[0];
   if (!row) throw new WwatpError('STORAGE', 'the wwatp_meta row is missing');
   return { latest: Number(row.latest), prunedThrough: Number(row.pruned_through) };

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { WwatpError } from '../../tree/errors.js';
 import { DEFAULT_MAX_CONTENT_BYTES } from '../../tree/limits.js';
 
@@ -21,7 +22,17 @@ export interface PostgresBackendOptions {
   poolSize?: number;
   /** How long to wait for a connection before failing UNAVAILABLE (default 5000 ms). */
   connectTimeoutMs?: number;
+  /**
+   * synchronous_commit for write transactions, whatever the server's default: 'on' (the
+   * default: a write is acknowledged once its WAL is flushed, and on synchronous standbys
+   * if configured), 'remote_apply', 'remote_write', 'local', or 'off' (faster; a crash
+   * may lose the last acknowledged writes).
+   */
+  synchronousCommit?: SynchronousCommit;
 }
+
+export const SYNCHRONOUS_COMMIT = ['on', 'remote_apply', 'remote_write', 'local', 'off'] as const;
+export type SynchronousCommit = (typeof SYNCHRONOUS_COMMIT)[number];
 
 export type ResolvedOptions = Required<PostgresBackendOptions>;
 
@@ -47,6 +58,10 @@ export function checkOptions(options: PostgresBackendOptions): ResolvedOptions {
   }
   const changeFeed = options.changeFeed ?? 'listen';
   if (changeFeed !== 'listen' && changeFeed !== 'poll') throw new WwatpError('STORAGE', `changeFeed must be 'listen' or 'poll', got ${String(changeFeed)}`);
+  const synchronousCommit = options.synchronousCommit ?? 'on';
+  if (!SYNCHRONOUS_COMMIT.includes(synchronousCommit)) {
+    throw new WwatpError('STORAGE', `synchronousCommit must be one of ${SYNCHRONOUS_COMMIT.join(', ')}, got ${String(synchronousCommit)}`);
+  }
   return {
     connectionString: options.connectionString,
     maxContentBytes: integer(options.maxContentBytes, DEFAULT_MAX_CONTENT_BYTES, 'maxContentBytes', 0),
@@ -56,5 +71,12 @@ export function checkOptions(options: PostgresBackendOptions): ResolvedOptions {
     pollIntervalMs: integer(options.pollIntervalMs, 250, 'pollIntervalMs', 1),
     poolSize: integer(options.poolSize, 10, 'poolSize', 1),
     connectTimeoutMs: integer(options.connectTimeoutMs, 5000, 'connectTimeoutMs', 1),
+    synchronousCommit,
   };
+}
+
+/** host:port/database of a connection string, for messages (never the password). */
+export function serverName(connectionString: string): string {
+  const probe = new pg.Client({ connectionString }); // parses only; never connects
+  return `${probe.host}:${probe.port}/${probe.database ?? ''}`;
 }

@@ -8,29 +8,33 @@ import type { NodeListener, Transaction } from '../backend.js';
 import { checkedStates, pageLabels, relativeLabel, relativeRule, unsupportedLayers } from '../backend-helpers.js';
 import type { JournalAnswer, JournaledBackend } from '../journal.js';
 import { ListenerRegistry } from '../listener-registry.js';
-import { ChangeFeed, notifyPayload } from './change-feed.js';
+import { ChangeFeed } from './change-feed.js';
 import { committedHere, noteCommitted } from './commit-horizon.js';
 import { postgresError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import { readJournal, readMeta } from './journal-reader.js';
-import { checkOptions, type PostgresBackendOptions, type ResolvedOptions } from './options.js';
+import { checkOptions, serverName, type PostgresBackendOptions, type ResolvedOptions } from './options.js';
 import { decodeRow, decodeState } from './row-codec.js';
 import { migrate } from './schema.js';
 
-interface NodeRow {
-  label: string;
-  node: Buffer;
-}
+/** [label, node] rows, fetched as arrays: no object per row on large reads. */
+type NodeRow = [string, Buffer];
+type Statement = { name: string; text: string };
 
-const GET = 'SELECT node FROM wwatp_nodes WHERE label = $1';
-const GET_MANY = 'SELECT label, node FROM wwatp_nodes WHERE label = ANY($1::text[])';
-const GET_SEQ = 'SELECT seq FROM wwatp_nodes WHERE label = $1';
-const ALL = 'SELECT label, node FROM wwatp_nodes ORDER BY label';
-// The rule's literal prefix and everything below it: [p/, p0) is the subtree ('0' follows '/').
-const PREFIXED = `SELECT label, node FROM wwatp_nodes
-  WHERE label = $1::text COLLATE "C"
-     OR (label >= ($1::text || '/') COLLATE "C" AND label < ($1::text || '0') COLLATE "C")
-  ORDER BY label`;
+// Named: prepared once per connection, so hot statements are not re-planned per call.
+const GET = { name: 'wwatp_get', text: 'SELECT node FROM wwatp_nodes WHERE label = $1' };
+const GET_MANY = { name: 'wwatp_get_many', text: 'SELECT label, node FROM wwatp_nodes WHERE label = ANY($1::text[])' };
+const GET_SEQ = { name: 'wwatp_get_seq', text: 'SELECT seq FROM wwatp_nodes WHERE label = $1' };
+const ALL = { name: 'wwatp_all', text: 'SELECT label, node FROM wwatp_nodes ORDER BY label' };
+// A rule's literal prefix p and everything below it lie in [p, p0) ('0' follows '/'): one
+// index range scan. The range also holds siblings such as p-x (bytes below '/' sort
+// between p and p/), which the rule's matcher drops.
+const PREFIXED = {
+  name: 'wwatp_prefixed',
+  text: `SELECT label, node FROM wwatp_nodes
+    WHERE label >= $1::text COLLATE "C" AND label < ($1::text || '0') COLLATE "C"
+    ORDER BY label`,
+};
 
 /**
  * The tree in PostgreSQL, so several wwatp servers can share one database. Reads go
@@ -58,7 +62,8 @@ export class PostgresBackend implements JournaledBackend {
     this.#feed = new ChangeFeed(
       {
         pool,
-        client: { connectionString: o.connectionString, connectionTimeoutMillis: o.connectTimeoutMs },
+        // Keepalive: an idle LISTEN connection would otherwise not notice a dead peer.
+        client: { connectionString: o.connectionString, connectionTimeoutMillis: o.connectTimeoutMs, keepAlive: true, keepAliveInitialDelayMillis: 10_000 },
         channel: o.channel,
         instanceId,
         mode: o.changeFeed,
@@ -78,13 +83,21 @@ export class PostgresBackend implements JournaledBackend {
       pool,
       maxContentBytes: o.maxContentBytes,
       journalRetention: o.journalRetention,
-      channel: o.channel,
-      notifyPayload: (from, to) => notifyPayload(instanceId, from, to),
-      expectOwn: (from, to) => {
-        const settle = this.#feed.expectOwn(from, to);
-        return (fired) => {
-          if (fired) noteCommitted(where, to);
-          settle(fired);
+      synchronousCommit: o.synchronousCommit,
+      // Engines without LISTEN lack NOTIFY too: in polling mode no NOTIFY is sent.
+      notify: () => (this.#feed.mode === 'listen' ? { channel: o.channel, tag: instanceId } : undefined),
+      beginOwn: () => {
+        const own = this.#feed.beginOwn();
+        let last = 0;
+        return {
+          range: (from, to) => {
+            last = to;
+            own.range(from, to);
+          },
+          settle: (fired) => {
+            if (fired) noteCommitted(where, last);
+            own.settle(fired);
+          },
         };
       },
       fire: (notices) => {
@@ -97,24 +110,12 @@ export class PostgresBackend implements JournaledBackend {
   /** Connects, brings the schema up to date and starts listening for other servers' changes. */
   static async open(options: PostgresBackendOptions): Promise<PostgresBackend> {
     const o = checkOptions(options);
-    const probe = new pg.Client({ connectionString: o.connectionString });
-    const where = `${probe.host}:${probe.port}/${probe.database ?? ''}`;
-    const pool = new pg.Pool({ connectionString: o.connectionString, max: o.poolSize, connectionTimeoutMillis: o.connectTimeoutMs });
+    const where = serverName(o.connectionString);
+    const pool = new pg.Pool({ connectionString: o.connectionString, max: o.poolSize, connectionTimeoutMillis: o.connectTimeoutMs, keepAlive: true });
     // Idle connections die when the server restarts; the pool drops them and reconnects.
     pool.on('error', () => undefined);
     try {
-      const client = await pool.connect();
-      const ignore = (): void => undefined; // see GroupCommit: the query reports the error
-      client.on('error', ignore);
-      try {
-        await migrate(client);
-      } catch (error) {
-        client.release(true);
-        throw error;
-      } finally {
-        client.removeListener('error', ignore);
-      }
-      client.release();
+      await migrate(pool);
       const { latest } = await readMeta(pool);
       const backend = new PostgresBackend(o, where, pool, latest);
       await backend.#feed.start();
@@ -157,8 +158,8 @@ export class PostgresBackend implements JournaledBackend {
     if (!page) return [];
     const labels = pageLabels(decodeState(canonical, page.node));
     if (labels.length === 0) return [];
-    const { rows } = await this.#query<NodeRow>('reading a page', GET_MANY, [labels]);
-    const found = new Map(rows.map((row) => [row.label, row.node]));
+    const rows = await this.#nodeRows('reading a page', GET_MANY, [labels]);
+    const found = new Map(rows);
     const out: TreeNode[] = [];
     for (const child of labels) {
       const bytes = found.get(child);
@@ -176,12 +177,12 @@ export class PostgresBackend implements JournaledBackend {
     const parsed = parseLabelRule(rule);
     if (parsed.query !== undefined) throw new WwatpError('INVALID_RULE', `this backend does not answer queries ("?${parsed.query}")`);
     // Narrow by the literal prefix in SQL, then match the wildcards here.
-    const { rows } =
+    const rows =
       parsed.literalPrefix === ''
-        ? await this.#query<NodeRow>('querying nodes', ALL, [])
-        : await this.#query<NodeRow>('querying nodes', PREFIXED, [parsed.literalPrefix]);
+        ? await this.#nodeRows('querying nodes', ALL, [])
+        : await this.#nodeRows('querying nodes', PREFIXED, [parsed.literalPrefix]);
     const out: TreeNode[] = [];
-    for (const row of rows) if (row.label !== '' && parsed.matches(row.label)) out.push(decodeRow(row.label, row.node));
+    for (const [label, node] of rows) if (parsed.matches(label)) out.push(decodeRow(label, node));
     return out;
   }
 
@@ -205,8 +206,8 @@ export class PostgresBackend implements JournaledBackend {
 
   async getFullTree(): Promise<TreeNode[]> {
     // Sorted by label, every node comes after its ancestors.
-    const { rows } = await this.#query<NodeRow>('reading the tree', ALL, []);
-    return rows.map((row) => decodeRow(row.label, row.node));
+    const rows = await this.#nodeRows('reading the tree', ALL, []);
+    return rows.map(([label, node]) => decodeRow(label, node));
   }
 
   registerNodeListener(name: string, rule: string, childNotify: boolean, callback: NodeListener): void {
@@ -279,10 +280,19 @@ export class PostgresBackend implements JournaledBackend {
     if (this.#closed) throw new WwatpError('CLOSED', `PostgresBackend at ${this.#where} is closed`);
   }
 
-  async #query<R extends pg.QueryResultRow>(doing: string, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+  async #nodeRows(doing: string, statement: Statement, values: unknown[]): Promise<NodeRow[]> {
     this.#live();
     try {
-      return await this.#pool.query<R>(text, values);
+      return (await this.#pool.query<NodeRow>({ ...statement, values, rowMode: 'array' })).rows;
+    } catch (error) {
+      throw postgresError(this.#where, doing, error);
+    }
+  }
+
+  async #query<R extends pg.QueryResultRow>(doing: string, statement: Statement, values: unknown[]): Promise<pg.QueryResult<R>> {
+    this.#live();
+    try {
+      return await this.#pool.query<R>({ ...statement, values });
     } catch (error) {
       throw postgresError(this.#where, doing, error);
     }

@@ -21,29 +21,56 @@ export interface Notice {
 export type OpResult = { ok: true; value: boolean; notices: Notice[] } | { ok: false; error: WwatpError };
 
 // Everything strictly below a label is the range [label/, label0): '0' follows '/'.
-const SUBTREE_FOR_UPDATE = `SELECT label FROM wwatp_nodes
-  WHERE label = $1::text COLLATE "C"
-     OR (label >= ($1::text || '/') COLLATE "C" AND label < ($1::text || '0') COLLATE "C")
-  ORDER BY label FOR UPDATE`;
-const VERSIONS_FOR_UPDATE = `SELECT label, node FROM wwatp_nodes WHERE label = ANY($1::text[]) FOR UPDATE`;
+// Statements are named: prepared once per connection rather than planned on every call.
+const SUBTREE_FOR_UPDATE = {
+  name: 'wwatp_subtree_lock',
+  text: `SELECT label FROM wwatp_nodes
+    WHERE label = $1::text COLLATE "C"
+       OR (label >= ($1::text || '/') COLLATE "C" AND label < ($1::text || '0') COLLATE "C")
+    ORDER BY label FOR UPDATE`,
+};
+const VERSIONS_FOR_UPDATE = { name: 'wwatp_versions_lock', text: 'SELECT label, node FROM wwatp_nodes WHERE label = ANY($1::text[]) FOR UPDATE' };
 
-// One statement writes the batch, journals it, prunes old history, moves the counter and
-// queues the NOTIFY (delivered at COMMIT, so other servers never hear of a rollback).
-const WRITE = `WITH put AS (
+// One statement stores and journals the batch and queues the NOTIFY (PostgreSQL delivers
+// it at COMMIT: other servers never hear of a rollback). It starts by moving the counter
+// in wwatp_meta, which locks that row until COMMIT: batches therefore take turns across
+// all servers, and because an UPDATE that had to wait re-reads the row as committed, the
+// numbers it hands out follow on from the previous batch's, gapless, in commit order.
+// Alone in an implicit transaction, that is one round trip for a batch of upserts.
+const writeStatement = (notify: boolean): string => `WITH counted AS (
+    UPDATE wwatp_meta SET latest = latest + $7 WHERE id = 1 RETURNING latest - $7 AS b, pruned_through AS p
+  ), put AS (
     INSERT INTO wwatp_nodes (label, node, seq)
-    SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[])
+    SELECT r.label, r.node, counted.b + r.ord FROM counted, unnest($1::text[], $2::bytea[], $3::bigint[]) AS r (label, node, ord)
     ON CONFLICT (label) DO UPDATE SET node = EXCLUDED.node, seq = EXCLUDED.seq
   ), gone AS (
     DELETE FROM wwatp_nodes WHERE label = ANY($4::text[])
   ), logged AS (
     INSERT INTO wwatp_journal (seq, label, deleted)
-    SELECT * FROM unnest($5::bigint[], $6::text[], $7::boolean[])
-  ), pruned AS (
-    DELETE FROM wwatp_journal WHERE seq > $9 AND seq <= $10
-  ), counted AS (
-    UPDATE wwatp_meta SET latest = $8, pruned_through = $10 WHERE id = 1
+    SELECT counted.b + r.ord, r.label, r.deleted FROM counted, unnest($5::text[], $6::boolean[]) WITH ORDINALITY AS r (label, deleted, ord)
   )
-  SELECT pg_notify($11, $12)`;
+  SELECT counted.b AS base, counted.p AS pruned, set_config('synchronous_commit', $8, true) AS sync
+    ${notify ? ", pg_notify($9, $10 || ':' || (counted.b + 1) || ':' || (counted.b + $7)) AS notified" : ''}
+  FROM counted`;
+const WRITE_NOTIFY = { name: 'wwatp_write_notify', text: writeStatement(true) };
+const WRITE_QUIET = { name: 'wwatp_write', text: writeStatement(false) };
+
+// Retention: drop journal entries up to $1 (a separate, rare transaction; GREATEST keeps
+// two servers pruning at once from moving the mark backwards).
+const PRUNE = `WITH dropped AS (DELETE FROM wwatp_journal WHERE seq <= $1)
+  UPDATE wwatp_meta SET pruned_through = GREATEST(pruned_through, $1) WHERE id = 1`;
+
+/** Drops journal history up to `through` (see journalRetention). */
+export async function pruneJournal(db: Pick<pg.Pool, 'query'>, through: number): Promise<void> {
+  await db.query(PRUNE, [through]);
+}
+
+export interface Written {
+  from: number;
+  to: number;
+  /** Journal history dropped so far (wwatp_meta.pruned_through before this batch). */
+  prunedThrough: number;
+}
 
 /** The labels a transaction names, so their versions can be read (and locked) up front. */
 function transactionLabels(tx: Transaction): string[] {
@@ -67,10 +94,10 @@ function transactionLabels(tx: Transaction): string[] {
 }
 
 /**
- * Stages one group-commit batch inside an open SQL transaction: ops run in order, each
- * seeing what earlier ones staged, reading (and locking) only what it must from the
- * database. Nothing is written until `write`, which sends the whole batch as one
- * statement. Journal sequence numbers follow on from the locked counter.
+ * Stages one group-commit batch: ops run in order, each seeing what earlier ones staged,
+ * reading (and locking) only what it must from the database (deletes and transactions,
+ * which therefore run inside a transaction that took the write lock first). Nothing is
+ * written until `write`, which sends the whole batch as one statement.
  */
 export class WriteBatch {
   readonly #client: pg.PoolClient;
@@ -109,17 +136,17 @@ export class WriteBatch {
   }
 
   /**
-   * Writes everything staged, with sequence numbers `latest + 1...`, and queues the NOTIFY.
-   * Returns the sequence range used.
+   * Writes everything staged, numbered on from the counter, with synchronous_commit set
+   * for this transaction, and queues a NOTIFY "<tag>:<first>:<last>" on `channel` (none
+   * without one). In an open transaction, COMMIT follows; alone, it commits itself.
    */
-  async write(latest: number, prunedThrough: number, retention: number, channel: string, payload: (from: number, to: number) => string): Promise<{ from: number; to: number }> {
-    const from = latest + 1;
-    const to = latest + this.#journal.length;
-    const lastSeq = new Map<string, number>();
-    this.#journal.forEach(({ label }, i) => lastSeq.set(label, from + i));
+  async write(synchronousCommit: string, notify: { channel: string; tag: string } | undefined): Promise<Written> {
+    const count = this.#journal.length;
+    const lastOrdinal = new Map<string, number>();
+    this.#journal.forEach(({ label }, i) => lastOrdinal.set(label, i + 1));
     const putLabels: string[] = [];
     const putRows: Buffer[] = [];
-    const putSeqs: number[] = [];
+    const putOrdinals: number[] = [];
     const goneLabels: string[] = [];
     for (const [label, state] of this.#staged) {
       if (state === null) {
@@ -128,24 +155,16 @@ export class WriteBatch {
       }
       putLabels.push(label);
       putRows.push(encodeRow(state));
-      putSeqs.push(lastSeq.get(label) as number);
+      putOrdinals.push(lastOrdinal.get(label) as number);
     }
-    const pruneThrough = Math.max(prunedThrough, to - retention);
-    await this.#client.query(WRITE, [
-      putLabels,
-      putRows,
-      putSeqs,
-      goneLabels,
-      this.#journal.map((_, i) => from + i),
-      this.#journal.map((j) => j.label),
-      this.#journal.map((j) => j.deleted),
-      to,
-      prunedThrough,
-      pruneThrough,
-      channel,
-      payload(from, to),
-    ]);
-    return { from, to };
+    const journalLabels = this.#journal.map((j) => j.label);
+    const values: unknown[] = [putLabels, putRows, putOrdinals, goneLabels, journalLabels, this.#journal.map((j) => j.deleted), count, synchronousCommit];
+    if (notify) values.push(notify.channel, notify.tag);
+    const { rows } = await this.#client.query<{ base: string; pruned: string }>({ ...(notify ? WRITE_NOTIFY : WRITE_QUIET), values });
+    const row = rows[0];
+    if (!row) throw new WwatpError('STORAGE', 'the wwatp_meta row is missing');
+    const base = Number(row.base);
+    return { from: base + 1, to: base + count, prunedThrough: Number(row.pruned) };
   }
 
   #put(state: NodeState): void {
@@ -155,7 +174,7 @@ export class WriteBatch {
 
   /** Removes a label's subtree as it stands in this batch; the removed labels, parents first. */
   async #delete(label: string): Promise<string[]> {
-    const { rows } = await this.#client.query<{ label: string }>(SUBTREE_FOR_UPDATE, [label]);
+    const { rows } = await this.#client.query<{ label: string }>({ ...SUBTREE_FOR_UPDATE, values: [label] });
     const present = new Set<string>();
     // A null stage means an earlier op in this batch already removed it.
     for (const row of rows) if (this.#staged.get(row.label) !== null) present.add(row.label);
@@ -174,8 +193,8 @@ export class WriteBatch {
     const stored = new Map<string, Version>();
     if (unstaged.length > 0) {
       // FOR UPDATE: rows we validate cannot change under us before COMMIT, even from a
-      // writer that does not take the counter lock first.
-      const { rows } = await this.#client.query<{ label: string; node: Buffer }>(VERSIONS_FOR_UPDATE, [unstaged]);
+      // writer that does not take the write lock first.
+      const { rows } = await this.#client.query<{ label: string; node: Buffer }>({ ...VERSIONS_FOR_UPDATE, values: [unstaged] });
       for (const row of rows) stored.set(row.label, decodeState(row.label, row.node).version);
     }
     const known = new Set(unstaged);
