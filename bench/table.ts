@@ -37,3 +37,18 @@ export function printTable(title: string, peerName: string, rows: readonly Bench
 export function secondsSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
+
+/** A row measured against a raw-library peer, as the storage benchmarks return them. */
+export interface RawPeerRow {
+  workload: string;
+  unit: string;
+  higherIsBetter: boolean;
+  wwatp: number;
+  raw: number;
+  target?: string;
+}
+
+/** Rows with the raw library as the peer, for printTable. */
+export function rawPeerRows(rows: readonly RawPeerRow[]): BenchRow[] {
+  return rows.map((r) => ({ workload: r.workload, unit: r.unit, higherIsBetter: r.higherIsBetter, wwatp: r.wwatp, peer: r.raw, ...(r.target ? { target: r.target } : {}) }));
+}

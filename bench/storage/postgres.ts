@@ -3,7 +3,7 @@ import { PostgresBackend } from '../../src/backends/postgres/index.js';
 import { encodeRow } from '../../src/backends/postgres/row-codec.js';
 import { stateOf, TreeNode } from '../../src/tree/tree-node.js';
 import { freshDatabase, startPostgres } from '../../test/support/postgres.js';
-import type { BenchRow } from '../table.js';
+import type { RawPeerRow } from '../table.js';
 
 /**
  * PostgresBackend beside raw `pg` writing the same rows (a node row and a journal row per
@@ -11,14 +11,7 @@ import type { BenchRow } from '../table.js';
  * fsync on). Raw writes are one autocommit statement each, the cheapest a hand-written
  * client could do. Nothing runs on import; call runPostgresBench (or one workload).
  */
-export interface PostgresBenchRow {
-  workload: string;
-  unit: string;
-  higherIsBetter: boolean;
-  wwatp: number;
-  raw: number;
-  target?: string;
-}
+export type PostgresBenchRow = RawPeerRow;
 
 export interface PostgresBenchSizes {
   /** Durable upserts by one sequential writer (each side). */
@@ -210,9 +203,4 @@ export async function runPostgresBench(options: { url?: string; sizes?: Partial<
   } finally {
     await server?.stop();
   }
-}
-
-/** The rows in bench/table.ts's shape (raw as the peer), for printTable. */
-export function asBenchRows(rows: readonly PostgresBenchRow[]): BenchRow[] {
-  return rows.map((r) => ({ workload: r.workload, unit: r.unit, higherIsBetter: r.higherIsBetter, wwatp: r.wwatp, peer: r.raw, ...(r.target ? { target: r.target } : {}) }));
 }

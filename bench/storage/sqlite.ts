@@ -6,7 +6,7 @@ import { SqliteBackend } from '../../src/backends/sqlite/index.js';
 import { encodeNode } from '../../src/backends/sqlite/node-codec.js';
 import { parentLabel } from '../../src/tree/labels.js';
 import { stateOf, TreeNode } from '../../src/tree/tree-node.js';
-import type { BenchRow } from '../table.js';
+import type { RawPeerRow } from '../table.js';
 
 /**
  * SqliteBackend beside raw better-sqlite3 writing the same rows (same table shape, the
@@ -14,14 +14,7 @@ import type { BenchRow } from '../table.js';
  * synchronous=FULL. Raw rows are encoded before the clock starts, so raw measures SQLite
  * alone. Nothing runs on import; call runSqliteBench (or one workload) and print the rows.
  */
-export interface SqliteBenchRow {
-  workload: string;
-  unit: string;
-  higherIsBetter: boolean;
-  wwatp: number;
-  raw: number;
-  target?: string;
-}
+export type SqliteBenchRow = RawPeerRow;
 
 export interface SqliteBenchSizes {
   /** Durable upserts by one sequential writer (each side). */
@@ -246,9 +239,4 @@ export async function runSqliteBench(sizes: Partial<SqliteBenchSizes> = {}): Pro
     await benchGets(s.gets, Math.min(s.gets, 100_000)),
     await benchSubtreeRead(s.subtreeNodes),
   ];
-}
-
-/** The rows in bench/table.ts's shape (raw as the peer), for printTable. */
-export function asBenchRows(rows: readonly SqliteBenchRow[]): BenchRow[] {
-  return rows.map((r) => ({ workload: r.workload, unit: r.unit, higherIsBetter: r.higherIsBetter, wwatp: r.wwatp, peer: r.raw, ...(r.target ? { target: r.target } : {}) }));
 }

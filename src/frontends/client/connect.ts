@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { WwatpError } from '../../tree/errors.js';
+import { connectQuic } from '../../transport/quic/index.js';
+import { H3Connection } from '../../transport/h3/index.js';
+import type { ByteStream, StreamOpener } from '../../transport/wwatp/byte-stream.js';
+import { Http3ClientBackend, type Http3ClientBackendOptions } from '../../backends/http3-client/http3-client-backend.js';
+import { WWATP_CONTENT_TYPE, WWATP_PATH } from '../server/start-server.js';
+
+export interface ConnectOptions {
+  /** Hex SHA-256 of the server certificate (what `wwatp serve` prints). */
+  certificateHash?: string;
+  /** A CA certificate, PEM text or a path to a PEM file. */
+  ca?: string;
+  /** Accept any certificate (development only). */
+  insecure?: boolean;
+  /** Most nodes kept in the local cache (default 10,000; 0 disables it). */
+  cacheSize?: number;
+  maxContentBytes?: number;
+  reconnect?: boolean;
+  onState?: Http3ClientBackendOptions['onState'];
+}
+
+export const DEFAULT_PORT = 4433;
+
+/** Parses wwatp://host:port/ (or https://host:port/). */
+export function parseServerUrl(url: string): { host: string; port: number } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.replace(/^wwatp:/, 'https:'));
+  } catch (cause) {
+    throw new WwatpError('INVALID_NODE', `not a server URL: "${url}" (use wwatp://host:port/)`, { cause });
+  }
+  if (parsed.protocol !== 'https:') throw new WwatpError('INVALID_NODE', `unsupported URL scheme in "${url}" (use wwatp:// or https://)`);
+  return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: parsed.port === '' ? DEFAULT_PORT : Number(parsed.port) };
+}
+
+/** Opens one QUIC + HTTP/3 connection and offers WWATP streams on it. */
+export async function openH3Streams(url: string, options: ConnectOptions): Promise<StreamOpener> {
+  const { host, port } = parseServerUrl(url);
+  const ca = options.ca && !options.ca.includes('-----BEGIN') ? readFileSync(options.ca, 'utf8') : options.ca;
+  const quic = await connectQuic({ host, port, alpn: ['h3'], certificateHash: options.certificateHash, ca, insecure: options.insecure });
+  const h3 = new H3Connection(quic, { role: 'client' });
+  await h3.start();
+  const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return {
+    closed: quic.closed.then(() => undefined),
+    close: () => h3.close(),
+    async openStream(): Promise<ByteStream> {
+      const request = await h3.openRequest([
+        [':method', 'POST'],
+        [':scheme', 'https'],
+        [':authority', authority],
+        [':path', WWATP_PATH],
+        ['content-type', WWATP_CONTENT_TYPE],
+      ]);
+      const body = (async function* () {
+        const response = await request.response;
+        if (response.status !== 200) throw new WwatpError('PROTOCOL', `server answered ${response.status} to a WWATP stream`);
+        yield* response.body;
+      })();
+      return {
+        write: (bytes) => request.writer.write(bytes),
+        end: () => request.writer.end(),
+        abort: () => request.writer.reset(),
+        readable: body,
+      };
+    },
+  };
+}
+
+/**
+ * Connects to a WWATP server and returns it as a Backend. The server must be verified:
+ * give `certificateHash`, `ca`, or (for development) `insecure: true`.
+ */
+export function connect(url: string, options: ConnectOptions = {}): Promise<Http3ClientBackend> {
+  return Http3ClientBackend.open({
+    connect: () => openH3Streams(url, options),
+    ...(options.cacheSize !== undefined ? { cacheSize: options.cacheSize } : {}),
+    ...(options.maxContentBytes !== undefined ? { maxContentBytes: options.maxContentBytes } : {}),
+    ...(options.reconnect !== undefined ? { reconnect: options.reconnect } : {}),
+    ...(options.onState ? { onState: options.onState } : {}),
+  });
+}

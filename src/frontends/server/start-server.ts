@@ -1,0 +1,109 @@
+import type { Backend } from '../../backends/backend.js';
+import { DEFAULT_MAX_CONTENT_BYTES } from '../../tree/limits.js';
+import { listenQuic, type QuicConnection } from '../../transport/quic/index.js';
+import { H3Connection, type H3Request } from '../../transport/h3/index.js';
+import { certificateSha256, DevCertificateRenewer } from '../../transport/certs/index.js';
+import { journalFor } from './memory-journal.js';
+import { WwatpSession } from './session.js';
+import { serveStream } from './serve-stream.js';
+import { serveStatic } from './static-files.js';
+
+export interface StartServerOptions {
+  backend: Backend;
+  /** UDP port (default 4433; 0 picks a free one). */
+  port?: number;
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Files served for GET requests (the browser explorer). */
+  staticDir?: string;
+  /** PEM certificate chain and key; without them a development certificate is made (and renewed). */
+  cert?: string;
+  key?: string;
+  /** Where the development certificate is kept (default the project's certs/). */
+  certsDir?: string;
+  /** Largest node contents accepted (default 16 MiB). */
+  maxContentBytes?: number;
+  /** Journal entries kept for clients to resume from, for backends without a journal of their own. */
+  journalCapacity?: number;
+}
+
+export interface WwatpServer {
+  /** wwatp://host:port/ */
+  readonly url: string;
+  readonly port: number;
+  /** Hex SHA-256 of the certificate's DER: what clients pin. */
+  readonly certificateHash: string;
+  close(): Promise<void>;
+}
+
+export const WWATP_PATH = '/wwatp';
+export const WWATP_CONTENT_TYPE = 'application/wwatp';
+
+/**
+ * Serves a backend over QUIC and HTTP/3: each `POST /wwatp` request is one WWATP stream
+ * (docs/PROTOCOL.md); other GETs are answered from `staticDir`.
+ */
+export async function startServer(options: StartServerOptions): Promise<WwatpServer> {
+  const host = options.host ?? '127.0.0.1';
+  const maxContentBytes = options.maxContentBytes ?? DEFAULT_MAX_CONTENT_BYTES;
+  const journal = journalFor(options.backend, options.journalCapacity);
+  let renewer: DevCertificateRenewer | undefined;
+  let cert = options.cert;
+  let key = options.key;
+  if (cert === undefined || key === undefined) {
+    let onRenew: (c: { cert: string; key: string }) => void = () => undefined;
+    renewer = new DevCertificateRenewer({ dir: options.certsDir, hosts: ['localhost', '127.0.0.1', '::1', ...(host === '127.0.0.1' || host === '::1' || host === '0.0.0.0' || host === '::' ? [] : [host])], onRenew: (c) => onRenew(c) });
+    const dev = await renewer.start();
+    cert = dev.cert;
+    key = dev.key;
+    onRenew = (c) => {
+      quic.setCertificate(c.cert, c.key);
+      hash = certificateSha256(c.cert);
+    };
+  }
+  let hash = certificateSha256(cert);
+  const connections = new Set<H3Connection>();
+  const onConnection = (connection: QuicConnection): void => {
+    const session = new WwatpSession(options.backend, journal, { maxContentBytes });
+    const h3 = new H3Connection(connection, {
+      role: 'server',
+      isolateRequestErrors: true,
+      onRequest: (request) => handleRequest(request, session, maxContentBytes, options.staticDir),
+    });
+    connections.add(h3);
+    void connection.closed.then(() => {
+      session.close();
+      connections.delete(h3);
+    });
+    h3.start().catch(() => undefined);
+  };
+  const quic = await listenQuic({ host, port: options.port ?? 4433, cert, key, alpn: ['h3'], onConnection });
+  const port = quic.address.port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `wwatp://${shownHost}:${port}/`,
+    port,
+    get certificateHash() {
+      return hash;
+    },
+    async close() {
+      renewer?.stop();
+      await Promise.all([...connections].map((c) => c.goaway().catch(() => undefined)));
+      await quic.close();
+      journal.close();
+    },
+  };
+}
+
+async function handleRequest(request: H3Request, session: WwatpSession, maxContentBytes: number, staticDir: string | undefined): Promise<void> {
+  if (request.path === WWATP_PATH || request.path?.startsWith(`${WWATP_PATH}?`)) {
+    if (request.method !== 'POST') {
+      await request.respond([[':status', '405'], ['allow', 'POST']], { body: new TextEncoder().encode('WWATP streams are POST requests\n') });
+      return;
+    }
+    await request.respond([[':status', '200'], ['content-type', WWATP_CONTENT_TYPE]], { endStream: false });
+    await serveStream(session, request.body, { write: (b) => request.writer.write(b), end: () => request.writer.end() }, { maxMessageBytes: maxContentBytes + 1024 * 1024 });
+    return;
+  }
+  await serveStatic(request, staticDir);
+}
