@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CompositeBackend } from '../../../backends/composite-backend.js';
+import type { Backend } from '../../../backends/backend.js';
+import { startServer } from '../../server/start-server.js';
+import { connect, type ConnectOptions } from '../../client/connect.js';
+import { parseBackendSpec, parseMount, type BackendSpec } from '../../config/backend-spec.js';
+import { openBackend, type OpenedBackend } from '../../config/build-backend.js';
+import { readServerConfig } from '../../config/server-config.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../exit-codes.js';
+
+const HELP = `wwatp serve [options]
+
+Serves a tree over QUIC (HTTP/3). With no options: the SQLite tree in ./data, on port 4433.
+
+  --backend SPEC      memory | sqlite:PATH | postgres:URL | file:DIR   (default sqlite:./data/tree.db)
+  --data DIR          shorthand for --backend sqlite:DIR/tree.db
+  --mount LABEL=SPEC  mount another backend (or a remote tree: wwatp://host:port/?hash=HEX) at LABEL; repeatable
+  --config FILE       read all of this from a YAML file (see docs)
+  --host ADDR         address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --port N            UDP port (default 4433)
+  --cert FILE --key FILE   your own certificate; otherwise a development certificate is made in certs/
+  --static DIR        files served for GET requests`;
+
+/** Remote mounts carry their verification in the URL: ?hash=HEX, ?ca=FILE or ?insecure. */
+function remoteOptions(url: string): ConnectOptions {
+  const query = new URL(url.replace(/^wwatp:/, 'https:')).searchParams;
+  return {
+    ...(query.get('hash') ? { certificateHash: query.get('hash') as string } : {}),
+    ...(query.get('ca') ? { ca: query.get('ca') as string } : {}),
+    insecure: query.has('insecure'),
+  };
+}
+
+async function connectRemote(url: string): Promise<Backend & { close(): Promise<void> }> {
+  return connect(url, remoteOptions(url));
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'serve a tree (default: SQLite in ./data, port 4433)',
+  help: HELP,
+  async run(args) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        options: {
+          backend: { type: 'string' }, data: { type: 'string' }, mount: { type: 'string', multiple: true }, config: { type: 'string' },
+          host: { type: 'string' }, port: { type: 'string' }, cert: { type: 'string' }, key: { type: 'string' }, static: { type: 'string' },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+        strict: true,
+      });
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    const v = parsed.values;
+    const config = v.config ? readServerConfig(v.config) : undefined;
+    const spec: BackendSpec = v.backend ? parseBackendSpec(v.backend) : v.data ? { kind: 'sqlite', path: `${v.data}/tree.db` } : (config?.backend ?? { kind: 'sqlite', path: './data/tree.db' });
+    const mounts = [...(config?.mounts ?? []), ...(v.mount ?? []).map(parseMount)];
+    const port = v.port !== undefined ? Number(v.port) : (config?.port ?? 4433);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a number from 0 to 65535');
+    const certFile = v.cert ?? config?.certFile;
+    const keyFile = v.key ?? config?.keyFile;
+    if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--cert and --key go together');
+
+    const opened: OpenedBackend[] = [];
+    const closeAll = async (): Promise<void> => {
+      for (const o of opened.reverse()) await o.close().catch((e: unknown) => console.error('wwatp serve: closing a backend failed', e));
+    };
+    try {
+      const root = await openBackend(spec, connectRemote);
+      opened.push(root);
+      let backend: Backend = root.backend;
+      if (mounts.length > 0) {
+        const composite = new CompositeBackend(root.backend);
+        for (const m of mounts) {
+          const mounted = await openBackend(m.spec, connectRemote);
+          opened.push(mounted);
+          await composite.mountBackend(m.label, mounted.backend);
+        }
+        backend = composite;
+      }
+      const server = await startServer({
+        backend,
+        port,
+        host: v.host ?? config?.host ?? '127.0.0.1',
+        ...(v.static ?? config?.staticDir ? { staticDir: v.static ?? config?.staticDir } : {}),
+        ...(certFile && keyFile ? { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') } : {}),
+      });
+      console.log(`wwatp serving ${describe(spec)}${mounts.length ? ` with ${mounts.map((m) => `${m.label} → ${describe(m.spec)}`).join(', ')}` : ''}`);
+      console.log(`url:              ${server.url}`);
+      console.log(`certificate hash: ${server.certificateHash}`);
+      console.log(`try:              wwatp tree ${server.url} --hash ${server.certificateHash}`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      console.log('wwatp serve: stopping');
+      await server.close();
+      await closeAll();
+      return 0;
+    } catch (error) {
+      await closeAll();
+      throw error;
+    }
+  },
+};
+
+function describe(spec: BackendSpec): string {
+  switch (spec.kind) {
+    case 'memory':
+      return 'an in-memory tree';
+    case 'sqlite':
+      return `SQLite at ${spec.path}`;
+    case 'postgres':
+      return 'PostgreSQL';
+    case 'file':
+      return `files in ${spec.dir}`;
+    case 'remote':
+      return spec.url.split('?')[0] as string;
+  }
+}
