@@ -50,7 +50,7 @@ t.test('serve, then every client command against it', async (t) => {
   t.match(get.stdout, /popularity\.int64: 10/);
   const asJson = JSON.parse((await wwatp('get', url, 'lion/Simba', '--hash', hash, '--json')).stdout) as Array<{ properties: Array<{ value: string }> }>;
   t.equal(asJson[0]?.properties[0]?.value, '2');
-  t.match((await wwatp('tree', url, '--hash', hash)).stdout, /lion\s+— King of the jungle[\s\S]*\n  Simba\s+— cub/);
+  t.match((await wwatp('tree', url, '--hash', hash)).stdout, /lion\s+— King of the jungle[\s\S]*\n {2}Simba\s+— cub/);
   t.same((await wwatp('query', url, '*', '--hash', hash)).stdout.trim().split('\n').map((l) => l.split('\t')[0]).sort(), ['lion', 'parrot']);
   t.match((await wwatp('page', url, 'lion', '--hash', hash)).stdout, /lion\/Simba\tcub/);
   t.match((await wwatp('journal', url, '--hash', hash)).stdout, /1\tput\tlion/);
