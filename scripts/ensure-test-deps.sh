@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs on a fresh machine (idempotent, quiet when present).
+# Installs what the test suite needs on a fresh machine (idempotent, quiet when present):
+# PostgreSQL for the PostgreSQL backend's tests, Chromium for the HTTP/3 interop test.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-if [ -f "$here/ensure-postgres.sh" ]; then bash "$here/ensure-postgres.sh"; fi
+bash "$here/ensure-postgres.sh"
+bash "$here/ensure-chromium.sh"

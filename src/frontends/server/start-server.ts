@@ -77,7 +77,8 @@ export async function startServer(options: StartServerOptions): Promise<WwatpSer
     });
     h3.start().catch(() => undefined);
   };
-  const quic = await listenQuic({ host, port: options.port ?? 4433, cert, key, alpn: ['h3'], onConnection });
+  // QUIC datagrams on: browsers send H3_DATAGRAM=1 (RFC 9297), which needs them underneath.
+  const quic = await listenQuic({ host, port: options.port ?? 4433, cert, key, alpn: ['h3'], datagrams: true, onConnection });
   const port = quic.address.port;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return {
