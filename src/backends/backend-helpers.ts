@@ -1,6 +1,7 @@
 import { WwatpError } from '../tree/errors.js';
 import { absoluteChildName, joinLabel, normalizeLabelOrRoot } from '../tree/labels.js';
 import { stateOf, TreeNode, type NodeState } from '../tree/tree-node.js';
+import { parseLabelRule, type LabelRule } from '../tree/label-rule.js';
 
 /** Validates an upsert's input as a whole, so nothing is partly applied. */
 export function checkedStates(nodes: readonly TreeNode[], maxContentBytes: number): NodeState[] {
@@ -37,4 +38,11 @@ export function relativeRule(node: TreeNode, rule: string): string {
 
 export function unsupportedLayers(backend: string): WwatpError {
   return new WwatpError('UNSUPPORTED', `${backend} does not stage transaction layers; wrap it in a TransactionalBackend`);
+}
+
+/** A label rule for a backend that answers no `?query` part (only the collector does). */
+export function parsePlainRule(rule: string): LabelRule {
+  const parsed = parseLabelRule(rule);
+  if (parsed.query !== undefined) throw new WwatpError('INVALID_RULE', `this backend does not answer queries ("?${parsed.query}")`);
+  return parsed;
 }

@@ -1,13 +1,11 @@
-import { WwatpError } from '../tree/errors.js';
 import { DEFAULT_MAX_CONTENT_BYTES } from '../tree/limits.js';
 import { normalizeLabel } from '../tree/labels.js';
-import { parseLabelRule } from '../tree/label-rule.js';
 import { nodeFromState, type NodeState, type TreeNode } from '../tree/tree-node.js';
 import type { Backend, NodeListener, Transaction } from './backend.js';
 import { LabelIndex } from './label-index.js';
 import { ListenerRegistry } from './listener-registry.js';
 import { checkTransaction } from './transaction-rules.js';
-import { checkedStates, pageLabels, relativeLabel, relativeRule, unsupportedLayers } from './backend-helpers.js';
+import { checkedStates, pageLabels, parsePlainRule, relativeLabel, relativeRule, unsupportedLayers } from './backend-helpers.js';
 
 export interface SimpleBackendOptions {
   /** Largest contents a node may carry (default 16 MiB). */
@@ -68,8 +66,7 @@ export class SimpleBackend implements Backend {
   }
 
   async queryNodes(rule: string): Promise<TreeNode[]> {
-    const parsed = parseLabelRule(rule);
-    if (parsed.query !== undefined) throw new WwatpError('INVALID_RULE', `this backend does not answer queries ("?${parsed.query}")`);
+    const parsed = parsePlainRule(rule);
     const out: TreeNode[] = [];
     for (const label of this.#index.match(parsed)) {
       const state = this.#nodes.get(label);

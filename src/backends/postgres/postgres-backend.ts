@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { WwatpError } from '../../tree/errors.js';
 import { normalizeLabel } from '../../tree/labels.js';
-import { parseLabelRule } from '../../tree/label-rule.js';
 import { nodeFromState, type TreeNode } from '../../tree/tree-node.js';
 import type { NodeListener, Transaction } from '../backend.js';
-import { checkedStates, pageLabels, relativeLabel, relativeRule, unsupportedLayers } from '../backend-helpers.js';
+import { checkedStates, pageLabels, relativeLabel, relativeRule, unsupportedLayers, parsePlainRule } from '../backend-helpers.js';
 import type { JournalAnswer, JournaledBackend } from '../journal.js';
 import { ListenerRegistry } from '../listener-registry.js';
 import { ChangeFeed } from './change-feed.js';
@@ -174,8 +173,7 @@ export class PostgresBackend implements JournaledBackend {
 
   async queryNodes(rule: string): Promise<TreeNode[]> {
     this.#live();
-    const parsed = parseLabelRule(rule);
-    if (parsed.query !== undefined) throw new WwatpError('INVALID_RULE', `this backend does not answer queries ("?${parsed.query}")`);
+    const parsed = parsePlainRule(rule);
     // Narrow by the literal prefix in SQL, then match the wildcards here.
     const rows =
       parsed.literalPrefix === ''

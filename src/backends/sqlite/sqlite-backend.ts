@@ -2,10 +2,9 @@ import type Database from 'better-sqlite3';
 import { WwatpError } from '../../tree/errors.js';
 import { DEFAULT_MAX_CONTENT_BYTES } from '../../tree/limits.js';
 import { normalizeLabel } from '../../tree/labels.js';
-import { parseLabelRule } from '../../tree/label-rule.js';
 import { nodeFromState, type NodeState, type TreeNode } from '../../tree/tree-node.js';
 import type { NodeListener, Transaction } from '../backend.js';
-import { checkedStates, pageLabels, relativeLabel, relativeRule, unsupportedLayers } from '../backend-helpers.js';
+import { checkedStates, pageLabels, relativeLabel, relativeRule, unsupportedLayers, parsePlainRule } from '../backend-helpers.js';
 import type { JournalAnswer, JournaledBackend } from '../journal.js';
 import { ListenerRegistry } from '../listener-registry.js';
 import { checkTransaction } from '../transaction-rules.js';
@@ -137,8 +136,7 @@ export class SqliteBackend implements JournaledBackend {
   }
 
   async queryNodes(rule: string): Promise<TreeNode[]> {
-    const parsed = parseLabelRule(rule);
-    if (parsed.query !== undefined) throw new WwatpError('INVALID_RULE', `this backend does not answer queries ("?${parsed.query}")`);
+    const parsed = parsePlainRule(rule);
     return this.#read('querying', (store) => store.match(parsed).map(nodeFromState));
   }
 
