@@ -5,3 +5,6 @@
 export * from './tree/index.js';
 export * from './backends/index.js';
 export { YamlMediator, FileDocument, NodeDocument, type YamlDocument, type YamlMediatorOptions, type YamlFileOptions } from './frontends/yaml-mediator/index.js';
+// The WebSocket tunnel (docs/PROTOCOL.md §2.1, docs/BROWSER-CLIENT.md): a client for networks without UDP.
+export { connectWebSocket, openWebSocketStreams, tunnelUrl, type WebSocketConnectOptions } from './frontends/client/websocket.js';
+export { WWATP_INFO_PATH, WWATP_WS_PATH, type WwatpInfo } from './transport/wwatp/ws-mux.js';

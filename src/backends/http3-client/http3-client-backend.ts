@@ -6,7 +6,7 @@ import { nodeFromState, stateOf, type NodeState, type TreeNode } from '../../tre
 import type { Backend, NodeListener, Transaction } from '../backend.js';
 import { relativeLabel, relativeRule } from '../backend-helpers.js';
 import { ListenerRegistry } from '../listener-registry.js';
-import type { JournalAnswer } from '../journal.js';
+import type { JournalAnswer, JournalEntry } from '../journal.js';
 import { RequestBatcher } from '../../transport/wwatp/request-batcher.js';
 import { Signal } from '../../transport/wwatp/signals.js';
 import { field, journalAnswerFromWire, transactionToWire, wireMaybeNode, type DecodeLimits } from '../../transport/wwatp/payloads.js';
@@ -72,7 +72,13 @@ export class Http3ClientBackend implements Backend {
   /** Connects (the first attempt must succeed) and subscribes to the server's changes. */
   static async open(options: Http3ClientBackendOptions): Promise<Http3ClientBackend> {
     const backend = new Http3ClientBackend(options);
-    await backend.#attach(await options.connect());
+    try {
+      await backend.#attach(await options.connect(), true);
+    } catch (error) {
+      // Closed so the failed first connection does not start reconnecting in the background.
+      await backend.close().catch(() => undefined);
+      throw error;
+    }
     return backend;
   }
 
@@ -85,20 +91,50 @@ export class Http3ClientBackend implements Backend {
     return this.#connection !== undefined;
   }
 
-  async #attach(connection: StreamOpener): Promise<void> {
+  async #attach(connection: StreamOpener, first = false): Promise<void> {
     this.#connection = connection;
+    // On the first connection nothing is cached, so there is no history to catch up on:
+    // subscribe from the server's latest sequence (its first push still carries anything
+    // newer). From 0, every entry the server keeps (up to 10,000, nodes and all, perhaps
+    // more than one message may hold) would be pushed at a client that has no use for it.
+    if (first) this.#lastSequence = field.count(await this.#batcher.request(Signal.HEARTBEAT, {}), 'latest');
+    // After a drop our listeners go back on the server before we subscribe: the server
+    // pushes listener events only to a subscribed session, so every change after our last
+    // sequence is then either in the subscription's first push (we report those to our
+    // listeners ourselves) or a live listener event after it; none falls in between.
+    const listeners = [...this.#remoteListeners.values()];
+    await Promise.all(listeners.map((l) => this.#batcher.request(Signal.REGISTER_LISTENER, { ...l })));
+    const missedAfter = first || listeners.length === 0 ? undefined : this.#lastSequence;
+    let caughtUp = false;
     let acknowledged!: () => void;
     const ack = new Promise<void>((resolve) => (acknowledged = resolve));
     const stream = await connection.openStream();
     const subscription = runSubscription(stream, this.#lastSequence, this.#limits, this.#options.maxContentBytes + 1024 * 1024, (push) => {
       this.#onPush(push);
+      if (!caughtUp) {
+        caughtUp = true;
+        if (missedAfter !== undefined && push.kind === 'journal') this.#reportMissed(push.entries, missedAfter);
+      }
       acknowledged();
     });
     subscription.catch(() => undefined);
     void Promise.race([connection.closed, subscription]).then(() => this.#lost(connection), (error: unknown) => this.#lost(connection, error));
     await Promise.race([ack, subscription.then(() => Promise.reject(new WwatpError('UNAVAILABLE', 'subscription ended at once')))]);
-    for (const l of this.#remoteListeners.values()) await this.#batcher.request(Signal.REGISTER_LISTENER, { ...l });
     this.#options.onState?.('connected');
+  }
+
+  /** Fires our listeners for the changes made while we were away (they came in the catch-up push, not live). */
+  #reportMissed(entries: readonly JournalEntry[], after: number): void {
+    for (const entry of entries) {
+      if (entry.sequence <= after) continue;
+      for (const listener of this.#listeners.matching(entry.label)) {
+        try {
+          listener.callback(this, entry.label, entry.node?.clone());
+        } catch (error) {
+          console.error(`wwatp: listener "${listener.name}" threw`, error);
+        }
+      }
+    }
   }
 
   #lost(connection: StreamOpener, error?: unknown): void {

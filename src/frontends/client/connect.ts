@@ -38,7 +38,9 @@ export function parseServerUrl(url: string): { host: string; port: number } {
 export async function openH3Streams(url: string, options: ConnectOptions): Promise<StreamOpener> {
   const { host, port } = parseServerUrl(url);
   const ca = options.ca && !options.ca.includes('-----BEGIN') ? readFileSync(options.ca, 'utf8') : options.ca;
-  const quic = await connectQuic({ host, port, alpn: ['h3'], certificateHash: options.certificateHash, ca, insecure: options.insecure });
+  // QUIC datagrams on: the server sends H3_DATAGRAM=1 (for WebTransport), which a peer
+  // must refuse (H3_SETTINGS_ERROR) on a connection without them (RFC 9297 §2.1.1).
+  const quic = await connectQuic({ host, port, alpn: ['h3'], datagrams: true, certificateHash: options.certificateHash, ca, insecure: options.insecure });
   const h3 = new H3Connection(quic, { role: 'client' });
   await h3.start();
   const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

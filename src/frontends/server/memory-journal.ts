@@ -49,7 +49,9 @@ export class MemoryJournal implements JournalSource {
   async getJournal(since: number, limit = 10_000): Promise<JournalAnswer> {
     const latest = this.#next - 1;
     const oldest = this.#entries[0]?.sequence ?? this.#next;
-    if (since < oldest - 1) return { kind: 'resync', oldest, latest };
+    // Before the oldest kept, or past the newest (a client of an earlier life of this
+    // journal, which restarted at 1): either way its history is not ours to continue.
+    if (since < oldest - 1 || since > latest) return { kind: 'resync', oldest, latest };
     const start = this.#entries.findIndex((e) => e.sequence > since);
     const entries = start < 0 ? [] : this.#entries.slice(start, start + limit);
     return { kind: 'entries', entries, latest };

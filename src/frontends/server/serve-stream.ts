@@ -1,5 +1,6 @@
 import { WwatpError } from '../../tree/errors.js';
 import { ChunkReader, encodeMessage } from '../../transport/wwatp/chunk-codec.js';
+import { packChunks } from '../../transport/wwatp/chunk-packer.js';
 import { MessageAssembler } from '../../transport/wwatp/message-assembler.js';
 import { Signal } from '../../transport/wwatp/signals.js';
 import { decodePayload, encodePayload, errorToWire, field } from '../../transport/wwatp/payloads.js';
@@ -10,6 +11,9 @@ export interface ByteSink {
   end(): Promise<void>;
 }
 
+/** Replies queued past this many bytes are written before the next request is served. */
+const FLUSH_AT = 256 * 1024;
+
 export interface ServeStreamOptions {
   /** Largest message accepted (a node's contents plus its encoding). */
   maxMessageBytes: number;
@@ -18,8 +22,9 @@ export interface ServeStreamOptions {
 /**
  * Serves one WWATP stream: reads the client's batch of requests, answers each in
  * arrival order (so a batch behaves like a pipeline: a get after an upsert sees it),
- * and writes every reply as soon as it is ready. A SUBSCRIBE request turns the stream
- * into a push stream that stays open until the client closes it. A malformed stream
+ * and writes the replies as they are ready, those ready in the same turn together. A
+ * SUBSCRIBE request turns the stream into a push stream that stays open until the
+ * client closes it. A malformed stream
  * fails alone: its requests get ERROR replies and the stream ends; the connection and
  * other streams go on.
  */
@@ -27,12 +32,35 @@ export async function serveStream(session: WwatpSession, input: AsyncIterable<Ui
   const reader = new ChunkReader();
   const assembler = new MessageAssembler(options.maxMessageBytes);
   let writing: Promise<void> = Promise.resolve();
+  // Replies ready in the same turn go out packed into few writes (one DATA frame for a
+  // whole batch of small answers, not one each); none waits past the current turn.
+  let queued: Uint8Array[] = [];
+  let queuedBytes = 0;
+  let soon: NodeJS.Immediate | undefined;
   // Writes are chained so replies never interleave mid-chunk.
-  const send = (signal: number, requestId: number, payload: Uint8Array): Promise<void> => {
-    writing = writing.then(async () => {
-      for (const chunk of encodeMessage(signal, requestId, payload)) await output.write(chunk);
-    });
+  const flush = (): Promise<void> => {
+    if (soon !== undefined) clearImmediate(soon);
+    soon = undefined;
+    if (queued.length > 0) {
+      const parts = queued;
+      queued = [];
+      queuedBytes = 0;
+      writing = writing.then(async () => {
+        for (const bytes of packChunks(parts)) await output.write(bytes);
+      });
+    }
     return writing;
+  };
+  const enqueue = (signal: number, requestId: number, payload: Uint8Array): void => {
+    for (const chunk of encodeMessage(signal, requestId, payload)) {
+      queued.push(chunk);
+      queuedBytes += chunk.length;
+    }
+    soon ??= setImmediate(() => void flush().catch(() => undefined));
+  };
+  const send = (signal: number, requestId: number, payload: Uint8Array): Promise<void> => {
+    enqueue(signal, requestId, payload);
+    return flush();
   };
   let unsubscribe: (() => void) | undefined;
   try {
@@ -50,10 +78,13 @@ export async function serveStream(session: WwatpSession, input: AsyncIterable<Ui
           continue;
         }
         const reply = await session.handle(message);
-        await send(reply.signal, reply.requestId, reply.payload);
+        enqueue(reply.signal, reply.requestId, reply.payload);
+        if (queuedBytes >= FLUSH_AT) await flush();
       }
+      await flush(); // and wait for it: backpressure before reading more
+      reader.check(); // malformed bytes after the chunks just served fail the stream now
     }
-    if (reader.pending > 0) throw new WwatpError('PROTOCOL', `stream ended inside a chunk (${reader.pending} bytes left over)`);
+    reader.end(); // a parse error left pending, or a stream that ended inside a chunk
     for (const id of assembler.unfinished) await send(Signal.ERROR, id, encodePayload(errorToWire(new WwatpError('PROTOCOL', 'stream ended before the message was complete'))));
   } catch (error) {
     // The stream cannot be read further; say why to every request still open, then end it.
@@ -63,7 +94,7 @@ export async function serveStream(session: WwatpSession, input: AsyncIterable<Ui
     for (const id of open) await send(Signal.ERROR, id, reason).catch(() => undefined);
   } finally {
     unsubscribe?.();
-    await writing.catch(() => undefined);
+    await flush().catch(() => undefined);
     await output.end().catch(() => undefined);
   }
 }

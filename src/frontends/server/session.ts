@@ -26,6 +26,9 @@ export type PushSink = (signal: number, payload: Uint8Array) => void;
  */
 let sessions = 0;
 
+/** Most journal entries a subscription's first push carries; a longer gap is answered resync. */
+const CATCH_UP_ENTRIES = 10_000;
+
 export class WwatpSession {
   readonly #id = ++sessions;
   readonly #tx: TransactionalBackend;
@@ -136,17 +139,31 @@ export class WwatpSession {
     this.#stopJournal = undefined;
     this.#sinks.clear();
     this.#sinks.add(sink);
-    const answer = await this.journal.getJournal(since);
+    const first = await this.#catchUp(since);
     // The first push always goes out: it acknowledges the subscription.
-    if (answer.kind === 'resync') sink(Signal.PUSH_JOURNAL, encodePayload({ resync: true, latest: answer.latest }));
-    else sink(Signal.PUSH_JOURNAL, encodePayload({ entries: journalEntriesToWire(answer.entries), latest: answer.latest }));
-    let last = answer.kind === 'entries' ? (answer.entries.at(-1)?.sequence ?? since) : answer.latest;
+    sink(Signal.PUSH_JOURNAL, first.payload);
+    let last = first.last;
     this.#stopJournal = this.journal.onEntry((entry) => {
       if (entry.sequence <= last) return;
       last = entry.sequence;
       this.#push(Signal.PUSH_JOURNAL, encodePayload({ entries: journalEntriesToWire([entry]), latest: entry.sequence }));
     });
     return () => this.#sinks.delete(sink);
+  }
+
+  /**
+   * A subscription's first push: every entry after `since`, or resync when they cannot be
+   * sent whole, since a partial catch-up would leave the client's cache stale: `since` lies
+   * past the latest (the client saw another history, e.g. before a memory journal
+   * restarted), there are more than CATCH_UP_ENTRIES, or they would not fit in a message.
+   */
+  async #catchUp(since: number): Promise<{ payload: Uint8Array; last: number }> {
+    const answer = await this.journal.getJournal(since, CATCH_UP_ENTRIES);
+    if (answer.kind === 'entries' && since <= answer.latest && answer.entries.length < CATCH_UP_ENTRIES) {
+      const payload = encodePayload({ entries: journalEntriesToWire(answer.entries), latest: answer.latest });
+      if (payload.length <= this.#limits.maxContentBytes) return { payload, last: answer.entries.at(-1)?.sequence ?? since };
+    }
+    return { payload: encodePayload({ resync: true, latest: answer.latest }), last: answer.latest };
   }
 
   #push(signal: number, payload: Uint8Array): void {

@@ -3,10 +3,13 @@ import { DEFAULT_MAX_CONTENT_BYTES } from '../../tree/limits.js';
 import { listenQuic, type QuicConnection } from '../../transport/quic/index.js';
 import { H3Connection, type H3Request } from '../../transport/h3/index.js';
 import { certificateSha256, DevCertificateRenewer } from '../../transport/certs/index.js';
+import { WebTransportConnection, type WebTransportSession } from '../../transport/webtransport/index.js';
+import type { JournalSource } from './memory-journal.js';
 import { journalFor } from './memory-journal.js';
 import { WwatpSession } from './session.js';
 import { serveStream } from './serve-stream.js';
 import { serveStatic } from './static-files.js';
+import { startHttpServer, type HttpServer } from './http-server.js';
 
 export interface StartServerOptions {
   backend: Backend;
@@ -25,6 +28,12 @@ export interface StartServerOptions {
   maxContentBytes?: number;
   /** Journal entries kept for clients to resume from, for backends without a journal of their own. */
   journalCapacity?: number;
+  /** Called for each WebTransport session once it serves WWATP (may take its uni streams and datagrams). */
+  onWebTransportSession?: (session: WebTransportSession) => void;
+  /** TCP port for the HTTP/1.1 server (explorer files, /wwatp-info, WebSocket tunnel); none when absent. */
+  httpPort?: number;
+  /** Address of the HTTP server (default: `host`). */
+  httpHost?: string;
 }
 
 export interface WwatpServer {
@@ -33,6 +42,9 @@ export interface WwatpServer {
   readonly port: number;
   /** Hex SHA-256 of the certificate's DER: what clients pin. */
   readonly certificateHash: string;
+  /** The HTTP server's TCP port and page URL, when `httpPort` was given. */
+  readonly httpPort?: number;
+  readonly httpUrl?: string;
   close(): Promise<void>;
 }
 
@@ -41,7 +53,8 @@ export const WWATP_CONTENT_TYPE = 'application/wwatp';
 
 /**
  * Serves a backend over QUIC and HTTP/3: each `POST /wwatp` request is one WWATP stream
- * (docs/PROTOCOL.md); other GETs are answered from `staticDir`.
+ * (docs/PROTOCOL.md); a WebTransport session on `/wwatp` is one WWATP session whose
+ * bidirectional streams are WWATP streams; other GETs are answered from `staticDir`.
  */
 export async function startServer(options: StartServerOptions): Promise<WwatpServer> {
   const host = options.host ?? '127.0.0.1';
@@ -65,10 +78,17 @@ export async function startServer(options: StartServerOptions): Promise<WwatpSer
   const connections = new Set<H3Connection>();
   const onConnection = (connection: QuicConnection): void => {
     const session = new WwatpSession(options.backend, journal, { maxContentBytes });
-    const h3 = new H3Connection(connection, {
+    const h3: H3Connection = new H3Connection(connection, {
       role: 'server',
       isolateRequestErrors: true,
-      onRequest: (request) => handleRequest(request, session, maxContentBytes, options.staticDir),
+      onRequest: (request): Promise<void> | undefined => {
+        if (wt.handleRequest(request)) return undefined;
+        return handleRequest(request, session, maxContentBytes, options.staticDir);
+      },
+    });
+    const wt = new WebTransportConnection(h3, {
+      paths: [WWATP_PATH],
+      onSession: (s) => serveWebTransport(s, options, journal, maxContentBytes),
     });
     connections.add(h3);
     void connection.closed.then(() => {
@@ -80,6 +100,19 @@ export async function startServer(options: StartServerOptions): Promise<WwatpSer
   // QUIC datagrams on: browsers send H3_DATAGRAM=1 (RFC 9297), which needs them underneath.
   const quic = await listenQuic({ host, port: options.port ?? 4433, cert, key, alpn: ['h3'], datagrams: true, onConnection });
   const port = quic.address.port;
+  // HTTP/1.1 on TCP beside QUIC: the explorer, /wwatp-info and the WebSocket tunnel.
+  let http: HttpServer | undefined;
+  if (options.httpPort !== undefined) {
+    http = await startHttpServer({
+      port: options.httpPort, host: options.httpHost ?? host, staticDir: options.staticDir, quicHost: host, quicPort: quic.address.port,
+      certificateHash: () => hash, session: () => new WwatpSession(options.backend, journal, { maxContentBytes }), maxMessageBytes: maxContentBytes + 1024 * 1024,
+    }).catch(async (error: unknown) => {
+      renewer?.stop();
+      await quic.close();
+      journal.close();
+      throw error;
+    });
+  }
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return {
     url: `wwatp://${shownHost}:${port}/`,
@@ -87,13 +120,30 @@ export async function startServer(options: StartServerOptions): Promise<WwatpSer
     get certificateHash() {
       return hash;
     },
+    ...(http ? { httpPort: http.port, httpUrl: http.url } : {}),
     async close() {
       renewer?.stop();
+      await http?.close();
       await Promise.all([...connections].map((c) => c.goaway().catch(() => undefined)));
       await quic.close();
       journal.close();
     },
   };
+}
+
+/**
+ * A WebTransport session is one WWATP session: each bidirectional stream the client opens
+ * is served exactly like a `POST /wwatp` body, and the session's listeners and transaction
+ * layers go when the WebTransport session (or its connection) ends.
+ */
+function serveWebTransport(wt: WebTransportSession, options: StartServerOptions, journal: JournalSource, maxContentBytes: number): void {
+  const session = new WwatpSession(options.backend, journal, { maxContentBytes });
+  wt.onBidiStream = (stream) => void serveStream(session, stream, stream, { maxMessageBytes: maxContentBytes + 1024 * 1024 });
+  // WWATP defines nothing for uni streams or datagrams: refuse and drop them unless the hook takes them.
+  wt.onUniStream = (stream) => stream.stopSending(0);
+  wt.onDatagram = () => undefined;
+  void wt.closed.then(() => session.close());
+  options.onWebTransportSession?.(wt);
 }
 
 async function handleRequest(request: H3Request, session: WwatpSession, maxContentBytes: number, staticDir: string | undefined): Promise<void> {

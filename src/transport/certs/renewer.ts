@@ -4,6 +4,7 @@
  */
 import { createDevCertificate, type DevCertificate, type DevCertificateOptions } from './dev-certificate.js';
 import { DEFAULT_MIN_VALIDITY_MS, loadOrCreateDevCertificate } from './store.js';
+import { WwatpError } from '../../tree/errors.js';
 
 export interface DevCertificateRenewerOptions extends DevCertificateOptions {
   /** Directory holding cert.pem/key.pem; without it the certificates live in memory only. */
@@ -54,10 +55,16 @@ export class DevCertificateRenewer {
     return cert;
   }
 
-  private schedule(cert: DevCertificate): void {
+  private schedule(cert: DevCertificate, justRenewed = false): void {
     if (this.stopped) return;
     const renewBefore = this.options.renewBeforeMs ?? DEFAULT_MIN_VALIDITY_MS;
     const due = cert.notAfter.getTime() - renewBefore - Date.now();
+    if (due <= 0 && justRenewed) {
+      // A new certificate already due: renewBeforeMs is longer than its validity.
+      this.options.onError?.(new WwatpError('UNSUPPORTED', `renewBeforeMs (${renewBefore}) leaves no validity to use; retrying in a minute`));
+      this.arm(RETRY_MS);
+      return;
+    }
     this.arm(Math.max(0, due));
   }
 
@@ -78,7 +85,7 @@ export class DevCertificateRenewer {
       // still well within its validity, and only the schedule moves.
       const cert = await this.obtain();
       if (this.stopped) return;
-      this.schedule(cert);
+      this.schedule(cert, true);
       if (cert.sha256 !== previous?.sha256) this.options.onRenew(cert);
     } catch (err) {
       this.options.onError?.(err);

@@ -8,23 +8,20 @@
 import type { RemoteInfo } from 'node:dgram';
 import { WwatpError } from '../../tree/errors.js';
 import { quicheErrorName, type Connection, type Host, type RecvInfo } from './binding.js';
+import { describeClose, describeHow, type CloseRequest } from './close-info.js';
 import type { Flushable, UdpEndpoint } from './endpoint.js';
 import { connectionClosedError } from './errors.js';
-import { PeerStreamIds } from './peer-streams.js';
-import { BidiStream, UniRecvStream, UniSendStream, type AnyStream } from './stream.js';
+import { reportCallbackError, StreamTable } from './stream-table.js';
 import type { StreamIo } from './stream-io.js';
 import { ConnectionTimer } from './timer.js';
 import type { QuicBidiStream, QuicCloseInfo, QuicConnection, QuicIncomingStream, QuicUniSendStream } from './types.js';
+import { WriteScheduler } from './write-scheduler.js';
 
 /** The most packets one connection sends per turn, so peers and other connections get a go. */
 const PACKETS_PER_TURN = 64;
 const SCRATCH = new Uint8Array(64 * 1024);
 /** Transport error code APPLICATION_ERROR (RFC 9000 §20.1). */
 const APPLICATION_ERROR = 0x0c;
-/** Lone FINs set per turn (each takes a packet of its own)... */
-const FINS_PER_TURN = 16;
-/** ...and the window room we want per FIN packet before setting one. */
-const FIN_PACKET_ROOM = 200;
 /** A close that sends this many packets without draining is a quiche bug: stop. */
 const MAX_PACKETS_WHILE_CLOSING = 64;
 const decoder = new TextDecoder();
@@ -46,28 +43,16 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
   readonly scratch = SCRATCH;
   readonly closed: Promise<QuicCloseInfo>;
   readonly hooks: ConnectionHooks = {};
-  private resolveClosed!: (info: QuicCloseInfo) => void;
-  private readonly streams = new Map<number, AnyStream>();
-  private readonly blocked = new Set<{ flushPending(): void }>();
-  private readonly finWatch = new Set<{ checkFin(): boolean }>();
   /** Send passes that put at least one packet on the wire. */
   sendEpoch = 0;
-  /** Writers whose lone FIN waits for the FIN window (see runDeferredFins). */
-  private readonly deferredFins = new Set<{ flushPending(): void }>();
-  finWindowOpen = false;
-  private finsInWindow = 0;
-  private readonly incoming: Array<BidiStream | UniRecvStream> = [];
-  private streamHandler: ((stream: QuicIncomingStream) => void) | undefined;
+  private resolveClosed!: (info: QuicCloseInfo) => void;
+  private readonly streams: StreamTable;
+  private readonly writes: WriteScheduler;
   private datagramHandler: ((bytes: Uint8Array) => void) | undefined;
-  private nextBidi: number;
-  private nextUni: number;
-  private readonly peerBidi: PeerStreamIds;
-  private readonly peerUni: PeerStreamIds;
   private established = false;
   private closeInfo: QuicCloseInfo | undefined;
   private closingLocally = false;
-  /** What close() was asked for (reported as such even when sent as a transport close). */
-  private requestedClose: { app: boolean; code: number; reason: string } | undefined;
+  private requestedClose: CloseRequest | undefined;
   /** Packets sent since close() without quiche entering draining (see sendPackets). */
   private sentSinceClose = 0;
   /**
@@ -92,12 +77,11 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
   ) {
     this.recvInfo = { from: peer, to: endpoint.local };
     this.confirmed = isServer;
-    // Client-initiated ids end in 0b00 (bidi) and 0b10 (uni); server-initiated in 0b01, 0b11.
-    const own = isServer ? 1 : 0;
-    this.nextBidi = own;
-    this.nextUni = own + 2;
-    this.peerBidi = new PeerStreamIds(1 - own);
-    this.peerUni = new PeerStreamIds(3 - own);
+    this.streams = new StreamTable(this, isServer);
+    this.writes = new WriteScheduler(quiche, (stir) => {
+      if (stir) this.stirred = true;
+      endpoint.schedule(this);
+    });
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
   }
 
@@ -106,12 +90,11 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
   }
 
   get onStream(): ((stream: QuicIncomingStream) => void) | undefined {
-    return this.streamHandler;
+    return this.streams.onStream;
   }
   /** Streams that arrived while no handler was set are handed over as soon as one is. */
   set onStream(handler: ((stream: QuicIncomingStream) => void) | undefined) {
-    this.streamHandler = handler;
-    if (handler) for (const s of this.incoming.splice(0)) this.deliver(s);
+    this.streams.onStream = handler;
   }
 
   get onDatagram(): ((bytes: Uint8Array) => void) | undefined {
@@ -123,29 +106,20 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     if (handler) this.endpoint.schedule(this);
   }
 
-  /** Whether any datagram may be waiting in quiche (cheap check before the native call). */
-  private datagramsWaiting(): boolean {
-    return this.datagrams && this.datagramHandler !== undefined && this.quiche.dgramRecvQueueLen() > 0;
-  }
-
   openBidiStream(): QuicBidiStream {
     this.assertOpen();
-    const s = new BidiStream(this, this.nextBidi);
-    this.nextBidi += 4;
-    this.streams.set(s.id, s);
-    return s;
+    return this.streams.openBidi();
   }
 
   openUniStream(): QuicUniSendStream {
     this.assertOpen();
-    const s = new UniSendStream(this, this.nextUni);
-    this.nextUni += 4;
-    this.streams.set(s.id, s);
-    return s;
+    return this.streams.openUni();
   }
 
   sendDatagram(bytes: Uint8Array): void {
     this.assertOpen();
+    // Off on our side means off both ways, even if the peer would accept them.
+    if (!this.datagrams) throw new WwatpError('UNSUPPORTED', 'QUIC datagrams are not enabled on this connection');
     let queued: void | null;
     try {
       queued = this.quiche.dgramSend(bytes);
@@ -229,11 +203,10 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
       this.hooks.established?.();
     }
     if (this.established && !this.closeInfo && !this.closingLocally) {
-      // Only after packets came in: quiche's capacity figure is fresh then.
-      if (stirred) this.runDeferredFins();
-      if (stirred) this.readStreams();
+      if (stirred && this.writes.runFinWindow()) this.sendPackets();
+      if (stirred) this.streams.readAll(q);
       this.readDatagrams();
-      this.retryWriters();
+      this.writes.retryBlocked();
     }
     this.sendPackets();
     if (stirred) this.checkClosed();
@@ -241,33 +214,27 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
   }
 
   // StreamIo
+  get finWindowOpen(): boolean {
+    return this.writes.finWindowOpen;
+  }
   touched(): void {
     this.endpoint.schedule(this);
   }
   writerBlocked(writer: { flushPending(): void }): void {
-    this.blocked.add(writer);
+    this.writes.blockedWriter(writer);
   }
-  deferFin(writer: { flushPending(): void }): void {
-    this.deferredFins.add(writer);
-    if (this.finWindowOpen) return; // the window is full: ACKs for what is in flight will come
-    // The window opens when packets arrive; a PING makes sure some will.
-    try {
-      this.quiche.sendAckEliciting();
-    } catch {
-      // not established or closing: nothing to wait for
-    }
-    this.endpoint.schedule(this);
+  deferFin(writer: { flushPending(): void }, delayMs: number): void {
+    this.writes.deferFin(writer, delayMs);
+  }
+  finSettleMs(): number {
+    const rtt = this.quiche.pathStats()[0]?.rtt ?? 0;
+    return 2 + 1.5 * rtt;
   }
   claimFinRoom(capacity: number): boolean {
-    if (capacity < (this.finsInWindow + 1) * FIN_PACKET_ROOM) return false;
-    this.finsInWindow++;
-    return true;
-  }
-  watchFin(reader: { checkFin(): boolean }): void {
-    this.finWatch.add(reader);
+    return this.writes.claimFinRoom(capacity);
   }
   streamDone(id: number): void {
-    this.streams.delete(id);
+    this.streams.forget(id);
   }
 
   private onTimer(): void {
@@ -277,54 +244,9 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     this.flush();
   }
 
-  private readStreams(): void {
-    for (const id of this.quiche.readable()) {
-      let s = this.streams.get(id);
-      if (s === undefined) {
-        if (!this.claimPeerStream(id)) {
-          this.discard(id);
-          continue;
-        }
-        s = id & 2 ? new UniRecvStream(this, id) : new BidiStream(this, id);
-        this.streams.set(id, s);
-        this.deliver(s);
-      }
-      s.reader?.pull();
-    }
-    for (const r of this.finWatch) if (r.checkFin()) this.finWatch.delete(r);
-  }
-
-  private claimPeerStream(id: number): boolean {
-    const peerBit = this.isServer ? 0 : 1;
-    if ((id & 1) !== peerBit) return false;
-    return (id & 2 ? this.peerUni : this.peerBidi).claim(id);
-  }
-
-  /** Drops input for a stream we already forgot, so quiche stops reporting it. */
-  private discard(id: number): void {
-    try {
-      for (let r = this.quiche.streamRecv(id, SCRATCH); r !== null && !r[1]; r = this.quiche.streamRecv(id, SCRATCH));
-    } catch {
-      // reset or gone: either way nothing more to read
-    }
-  }
-
-  private deliver(s: BidiStream | UniRecvStream): void {
-    const handler = this.streamHandler;
-    if (!handler) {
-      this.incoming.push(s);
-      return;
-    }
-    try {
-      handler(s);
-    } catch (err) {
-      reportCallbackError(err);
-    }
-  }
-
   private readDatagrams(): void {
     const handler = this.datagramHandler;
-    if (!handler || !this.datagramsWaiting()) return;
+    if (!handler || !this.datagrams || this.quiche.dgramRecvQueueLen() === 0) return;
     for (let d = this.quiche.dgramRecvVec(); d !== null; d = this.quiche.dgramRecvVec()) {
       try {
         handler(d);
@@ -332,30 +254,6 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
         reportCallbackError(err);
       }
     }
-  }
-
-  /**
-   * Lone FINs (see StreamWriter.sendFin) are set here, first thing in a flush, and go
-   * out in the send pass that follows at once: no ACK can be processed in between. A
-   * few per turn, so that the window surely has room for their packets (quiche puts
-   * one STREAM frame in a packet).
-   */
-  private runDeferredFins(): void {
-    if (this.deferredFins.size === 0) return;
-    const writers = [...this.deferredFins].slice(0, FINS_PER_TURN);
-    for (const w of writers) this.deferredFins.delete(w);
-    this.finWindowOpen = true;
-    this.finsInWindow = 0;
-    for (const w of writers) w.flushPending();
-    this.finWindowOpen = false;
-    this.sendPackets();
-  }
-
-  private retryWriters(): void {
-    if (this.blocked.size === 0) return;
-    const writers = [...this.blocked];
-    this.blocked.clear();
-    for (const w of writers) w.flushPending();
   }
 
   private sendPackets(): void {
@@ -379,37 +277,26 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
 
   private checkClosed(): void {
     const q = this.quiche;
-    if (!this.closeInfo && (q.isDraining() || q.isClosed())) this.markClosed(this.describeClose());
+    if (!this.closeInfo && (q.isDraining() || q.isClosed())) this.markClosed(describeClose(q, this.closingLocally, this.requestedClose));
     if (q.isClosed()) this.release();
   }
 
   /** CONNECTION_CLOSE went out or came in (or the idle timer fired): tell everyone. */
   private markClosed(info: QuicCloseInfo): void {
     this.closeInfo = info;
-    const how = info.timedOut ? 'idle timeout' : `${info.remote ? 'by the peer' : 'locally'} (code ${info.code}${info.reason ? `: ${info.reason}` : ''})`;
-    this.failStreams(connectionClosedError(how));
+    this.failStreams(connectionClosedError(describeHow(info)));
     this.timer.unrefFromNowOn(); // draining must not keep the process alive
     this.hooks.closing?.();
     this.resolveClosed(info);
     if (!this.established) this.hooks.failed?.(info);
   }
 
-  private release(): void {
+  /** Forgets the connection now, draining or not (its socket is going away). */
+  release(): void {
     if (this.released) return;
     this.released = true;
     this.timer.clear();
     this.hooks.released?.();
-  }
-
-  private describeClose(): QuicCloseInfo {
-    const q = this.quiche;
-    if (q.isTimedOut()) return { remote: true, app: false, code: 0, reason: 'idle timeout', timedOut: true };
-    const peer = q.peerError();
-    const local = q.localError();
-    const remote = peer !== null && !this.closingLocally && local === null;
-    if (!remote && this.requestedClose) return { remote: false, timedOut: false, ...this.requestedClose };
-    const e = remote ? peer : (local ?? peer);
-    return { remote, app: e?.isApp ?? false, code: e?.errorCode ?? 0, reason: e ? decoder.decode(e.reason) : '', timedOut: false };
   }
 
   /** Gives up on a close quiche never completes: report it closed and forget it. */
@@ -419,26 +306,11 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
   }
 
   private failStreams(err: WwatpError): void {
-    // Streams not yet handed to onStream are in the map too.
-    const streams = [...this.streams.values()];
-    this.streams.clear();
-    this.blocked.clear();
-    this.finWatch.clear();
-    this.deferredFins.clear();
-    for (const s of streams) {
-      s.reader?.fail(err);
-      s.writer?.fail(err);
-    }
+    this.writes.clear();
+    this.streams.failAll(err);
   }
 
   private assertOpen(): void {
     if (this.closeInfo || this.closingLocally || this.released) throw connectionClosedError('no new streams or datagrams after close');
   }
-}
-
-/** A user callback threw: surface it like an EventEmitter would, outside our loop. */
-function reportCallbackError(err: unknown): void {
-  process.nextTick(() => {
-    throw err;
-  });
 }

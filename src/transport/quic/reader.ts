@@ -24,8 +24,6 @@ export class StreamReader {
   private ended = false;
   private error: WwatpError | undefined;
   private paused = false;
-  /** Some bytes came through, so quiche knows the stream (see checkFin). */
-  private gotData = false;
   /** No more input from quiche will be routed here (FIN, reset, stop or close). */
   finished = false;
 
@@ -55,34 +53,15 @@ export class StreamReader {
         this.fail(e);
         return;
       }
-      if (r === null) {
-        if (this.gotData) this.io.watchFin(this);
-        break;
-      }
+      if (r === null) break;
       const [n, fin] = r;
-      if (n > 0) {
-        this.gotData = true;
-        this.push(scratch.slice(0, n));
-      }
+      if (n > 0) this.push(scratch.slice(0, n));
       if (fin) {
         this.end();
         return;
       }
     }
     this.paused = this.queued >= READ_HIGH_WATER;
-  }
-
-  /**
-   * quiche 0.18 drops a FIN that arrives alone (an empty STREAM frame) after all the
-   * data was read: the stream is never reported readable again, though
-   * streamFinished() turns true. The connection calls this for streams that went
-   * quiet after some data. Returns true once the stream has ended, by FIN or otherwise.
-   */
-  checkFin(): boolean {
-    if (this.finished) return true;
-    if (!this.io.quiche.streamFinished(this.id)) return false;
-    this.end();
-    return true;
   }
 
   read(): Promise<Uint8Array | undefined> {

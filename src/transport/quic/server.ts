@@ -102,6 +102,8 @@ class Server implements QuicServer {
     this.closing ??= (async () => {
       await Promise.all([...this.connections].map((c) => c.close({ app: true, code: 0 })));
       await this.endpoint.close();
+      // Without the socket, draining has nothing left to answer.
+      for (const c of [...this.connections]) c.release();
     })();
     return this.closing;
   }

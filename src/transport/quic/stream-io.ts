@@ -13,12 +13,12 @@ export interface StreamIo {
   readonly sendEpoch: number;
   /** True while the connection runs deferred FINs, right before a send pass. */
   readonly finWindowOpen: boolean;
-  /** Calls writer.flushPending() again inside the next FIN window. */
-  deferFin(writer: { flushPending(): void }): void;
+  /** Calls writer.flushPending() again inside a FIN window at least `delayMs` from now. */
+  deferFin(writer: { flushPending(): void }, delayMs: number): void;
+  /** How long after its last data went out a lone FIN waits, so that data is acked first (ms). */
+  finSettleMs(): number;
   /** Inside the window: whether `capacity` (quiche's fresh send room) fits one more lone FIN. */
   claimFinRoom(capacity: number): boolean;
-  /** This reader went quiet after some data: check it for a lone FIN after each arrival. */
-  watchFin(reader: { checkFin(): boolean }): void;
   /** Both directions of the stream are finished: the connection can forget it. */
   streamDone(id: number): void;
 }

@@ -30,8 +30,9 @@ export class StreamWriter {
   private pendingBytes = 0;
   private ending: Promise<void> | undefined;
   private error: WwatpError | undefined;
-  /** io.sendEpoch when quiche last took bytes (-1: never), see sendFin. */
+  /** io.sendEpoch and time when quiche last took bytes (-1: never), see sendFin. */
   private acceptedEpoch = -1;
+  private acceptedAt = 0;
   /** FIN accepted, reset, stopped or closed: nothing more goes out. */
   finished = false;
 
@@ -135,9 +136,11 @@ export class StreamWriter {
   /**
    * A FIN with no data of its own. quiche 0.18 forgets a stream as soon as its data is
    * acknowledged and its final size known, even if the empty FIN frame has not left
-   * yet; the peer then never sees the end. So when our data may already be on the wire
-   * (a send pass ran since quiche took it), the FIN is set only inside the connection's
-   * FIN window, right after packets came in and right before a send pass, when the
+   * yet; the peer then never sees the end. Once all the data is acknowledged, setting
+   * the FIN is safe (nothing left to acknowledge but the FIN). So when our data may
+   * already be on the wire (a send pass ran since quiche took it), the FIN waits about
+   * an RTT for the acknowledgements, and is then set inside the connection's FIN
+   * window, right after packets came in and right before a send pass, when the
    * congestion window has room for it, at top priority. Data still waiting in quiche
    * simply carries the FIN along.
    */
@@ -150,10 +153,11 @@ export class StreamWriter {
     } catch {
       return this.send(EMPTY, true); // stopped or gone: send() reports it
     }
-    // Outside the window, or the congestion window may be too full to send the FIN at
-    // once: wait (quiche cannot forget the stream before the FIN is set).
-    if (!this.io.finWindowOpen || !this.io.claimFinRoom(capacity)) {
-      this.io.deferFin(this);
+    // Wait (quiche cannot forget the stream before the FIN is set) until our data had
+    // time to be acknowledged, then for a FIN window with room to send the FIN at once.
+    const wait = this.acceptedAt + this.io.finSettleMs() - performance.now();
+    if (wait > 0 || !this.io.finWindowOpen || !this.io.claimFinRoom(capacity)) {
+      this.io.deferFin(this, wait);
       return DEFERRED;
     }
     try {
@@ -177,7 +181,10 @@ export class StreamWriter {
       return FAILED;
     }
     if (n === null) return BLOCKED;
-    if (n > 0) this.acceptedEpoch = this.io.sendEpoch;
+    if (n > 0) {
+      this.acceptedEpoch = this.io.sendEpoch;
+      this.acceptedAt = performance.now();
+    }
     this.io.touched();
     return n;
   }

@@ -142,10 +142,28 @@ const MAX_HEADER = 25;
 export class ChunkReader {
   readonly #queue = new ByteQueue();
   #header: { signal: number; requestId: number; fin: boolean; length: number } | undefined;
+  /** A parse error met after good chunks in the same push: thrown on the next call. */
+  #failure: unknown;
 
+  /**
+   * Adds bytes; returns the chunks they completed. Chunks that precede a malformed one
+   * are returned first (so the requests they carry are answered, whatever the read
+   * boundaries were); the error is then thrown by check(), the next push() or end().
+   */
   push(bytes: Uint8Array): Chunk[] {
+    if (this.#failure !== undefined) throw this.#failure;
     this.#queue.push(bytes);
     const chunks: Chunk[] = [];
+    try {
+      this.#parse(chunks);
+    } catch (error) {
+      if (chunks.length === 0) throw error;
+      this.#failure = error;
+    }
+    return chunks;
+  }
+
+  #parse(chunks: Chunk[]): void {
     for (;;) {
       if (!this.#header) {
         const head = this.#queue.peek(MAX_HEADER);
@@ -165,7 +183,17 @@ export class ChunkReader {
       this.#header = undefined;
       chunks.push({ signal, requestId, fin, payload: this.#queue.take(length) });
     }
-    return chunks;
+  }
+
+  /** Throws the parse error met after the chunks push() last returned, if there was one. */
+  check(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /** At the end of the stream: throws a pending parse error, or PROTOCOL when the stream ended inside a chunk. */
+  end(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.pending > 0) throw new WwatpError('PROTOCOL', `stream ended inside a chunk (${this.pending} bytes left over)`);
   }
 
   /** Bytes held waiting for the rest of a chunk; non-zero at end of stream means truncation. */

@@ -1,5 +1,6 @@
 import { WwatpError } from '../../tree/errors.js';
 import { ChunkReader, encodeMessage } from './chunk-codec.js';
+import { ChunkPacker } from './chunk-packer.js';
 import { MessageAssembler } from './message-assembler.js';
 import { decodePayload, encodePayload, errorFromWire } from './payloads.js';
 import { Signal } from './signals.js';
@@ -55,7 +56,10 @@ export class RequestBatcher {
     try {
       const stream = await opener.openStream();
       const sending = (async () => {
-        for (const p of batch) for (const chunk of encodeMessage(p.signal, p.requestId, p.payload)) await stream.write(chunk);
+        // Small messages go out packed together: a few writes per batch, not one per message.
+        const packer = new ChunkPacker();
+        for (const p of batch) for (const chunk of encodeMessage(p.signal, p.requestId, p.payload)) for (const bytes of packer.add(chunk)) await stream.write(bytes);
+        for (const bytes of packer.flush()) await stream.write(bytes);
         await stream.end();
       })();
       sending.catch((error: unknown) => {
@@ -80,6 +84,7 @@ export class RequestBatcher {
             pending.reject(error);
           }
         }
+        reader.check();
         if (byId.size === 0) break;
       }
       await sending.catch(() => undefined);

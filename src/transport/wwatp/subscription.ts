@@ -43,5 +43,6 @@ export async function runSubscription(stream: ByteStream, since: number, limits:
           throw new WwatpError('PROTOCOL', `unexpected push signal 0x${message.signal.toString(16)}`);
       }
     }
+    reader.check();
   }
 }

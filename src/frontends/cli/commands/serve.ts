@@ -20,6 +20,7 @@ Serves a tree over QUIC (HTTP/3). With no options: the SQLite tree in ./data, on
   --config FILE       read all of this from a YAML file (see docs)
   --host ADDR         address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
   --port N            UDP port (default 4433)
+  --http-port N|off   TCP port of the web page, /wwatp-info and the WebSocket tunnel (default: the UDP port)
   --cert FILE --key FILE   your own certificate; otherwise a development certificate is made in certs/
   --static DIR        files served for GET requests`;
 
@@ -48,7 +49,7 @@ export const serveCommand: Command = {
         args,
         options: {
           backend: { type: 'string' }, data: { type: 'string' }, mount: { type: 'string', multiple: true }, config: { type: 'string' },
-          host: { type: 'string' }, port: { type: 'string' }, cert: { type: 'string' }, key: { type: 'string' }, static: { type: 'string' },
+          host: { type: 'string' }, port: { type: 'string' }, 'http-port': { type: 'string' }, cert: { type: 'string' }, key: { type: 'string' }, static: { type: 'string' },
           help: { type: 'boolean', short: 'h', default: false },
         },
         strict: true,
@@ -62,6 +63,8 @@ export const serveCommand: Command = {
     const mounts = [...(config?.mounts ?? []), ...(v.mount ?? []).map(parseMount)];
     const port = v.port !== undefined ? Number(v.port) : (config?.port ?? 4433);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a number from 0 to 65535');
+    const httpPort = v['http-port'] === 'off' ? undefined : v['http-port'] !== undefined ? Number(v['http-port']) : port;
+    if (httpPort !== undefined && (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535)) throw new UsageError('--http-port takes a number from 0 to 65535, or off');
     const certFile = v.cert ?? config?.certFile;
     const keyFile = v.key ?? config?.keyFile;
     if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--cert and --key go together');
@@ -87,12 +90,14 @@ export const serveCommand: Command = {
         backend,
         port,
         host: v.host ?? config?.host ?? '127.0.0.1',
+        ...(httpPort !== undefined ? { httpPort } : {}),
         ...(v.static ?? config?.staticDir ? { staticDir: v.static ?? config?.staticDir } : {}),
         ...(certFile && keyFile ? { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') } : {}),
       });
       console.log(`wwatp serving ${describe(spec)}${mounts.length ? ` with ${mounts.map((m) => `${m.label} → ${describe(m.spec)}`).join(', ')}` : ''}`);
       console.log(`url:              ${server.url}`);
       console.log(`certificate hash: ${server.certificateHash}`);
+      if (server.httpUrl) console.log(`web:              ${server.httpUrl}  (explorer; WebSocket tunnel at /wwatp-ws)`);
       console.log(`try:              wwatp tree ${server.url} --hash ${server.certificateHash}`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
