@@ -135,6 +135,7 @@ export async function startH2Server(nodes: Map<string, TreeNode>, options: { cer
 export class H2Client implements BenchClient {
   readonly name = 'HTTP/2';
   readonly #limits: { maxContentBytes: number };
+  readonly #watches = new Set<http2.ClientHttp2Stream>();
 
   private constructor(
     private readonly session: http2.ClientHttp2Session,
@@ -206,6 +207,8 @@ export class H2Client implements BenchClient {
   watch(label: string, onChange: NodeCallback): Promise<void> {
     return new Promise((resolve, reject) => {
       const req = this.session.request({ [PATH]: `/watch/${encodeURI(label)}` }, { endStream: true });
+      this.#watches.add(req);
+      req.once('close', () => this.#watches.delete(req));
       let buffered: Buffer = Buffer.alloc(0);
       req.on('error', reject);
       req.on('response', (headers) => (Number(headers[STATUS]) === 200 ? resolve() : reject(new Error(`watch ${label}: status ${String(headers[STATUS])}`))));
@@ -223,6 +226,8 @@ export class H2Client implements BenchClient {
   }
 
   close(): Promise<void> {
+    // A session closes once its streams have: cancel the endless watch responses first.
+    for (const req of this.#watches) req.close(http2.constants.NGHTTP2_CANCEL);
     return new Promise((resolve) => this.session.close(() => resolve()));
   }
 }

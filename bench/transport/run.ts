@@ -55,6 +55,20 @@ interface Side {
   open(): Promise<BenchClient>;
 }
 
+/**
+ * Runs `fn` and reports the CPU time it cost the client process and the side's server
+ * process together (µs): steadier than wall time on a busy machine. The server's figure
+ * is fetched outside the timed region, on both sides alike.
+ */
+async function withCpu<T>(side: Side, fn: () => Promise<T>): Promise<{ value: T; cpuMicros: number }> {
+  const s0 = await side.server.cpuMicros();
+  const c0 = process.cpuUsage();
+  const value = await fn();
+  const c = process.cpuUsage(c0);
+  const s1 = await side.server.cpuMicros();
+  return { value, cpuMicros: c.user + c.system + (s1 - s0) };
+}
+
 /** Runs `measure` for each side, `rounds` times, alternating which side goes first. */
 async function alternate<T>(sides: readonly Side[], rounds: number, measure: (side: Side, round: number) => Promise<T>): Promise<Map<Side, T[]>> {
   const out = new Map<Side, T[]>(sides.map((s) => [s, []]));
@@ -119,11 +133,13 @@ async function main(): Promise<void> {
         await gets(client(side), order, P.getsWarmup, P.concurrency);
       }
       const results = await alternate(sides, P.rounds, async (side) => {
-        const rate = await gets(client(side), order, P.getsTotal, P.concurrency);
-        progress(`${side.name}: ${fmt(P.getsTotal)} gets, ${P.concurrency} in flight: ${fmt(rate)} gets/s`);
-        return rate;
+        const r = await withCpu(side, () => gets(client(side), order, P.getsTotal, P.concurrency));
+        progress(`${side.name}: ${fmt(P.getsTotal)} gets, ${P.concurrency} in flight: ${fmt(r.value)} gets/s, ${fmt(r.cpuMicros / P.getsTotal, 1)} µs CPU each`);
+        return { rate: r.value, cpu: r.cpuMicros / P.getsTotal };
       });
-      add({ workload: `small gets, ${P.concurrency} in flight, 1 connection`, unit: 'gets/s', higherIsBetter: true, wwatp: median(results.get(W) ?? []), peer: median(results.get(H) ?? []), target: '≥ 50,000/s' });
+      const pick = (side: Side, key: 'rate' | 'cpu'): number => median((results.get(side) ?? []).map((r) => r[key]));
+      add({ workload: `small gets, ${P.concurrency} in flight, 1 connection`, unit: 'gets/s', higherIsBetter: true, wwatp: pick(W, 'rate'), peer: pick(H, 'rate'), target: '≥ 50,000/s' });
+      add({ workload: `  CPU per get, client + server`, unit: 'µs', higherIsBetter: false, wwatp: pick(W, 'cpu'), peer: pick(H, 'cpu') });
     }
 
     if (want('rtt')) {
@@ -132,11 +148,13 @@ async function main(): Promise<void> {
         await gets(client(side), order, P.rttWarmup, 1);
       }
       const results = await alternate(sides, P.rounds, async (side) => {
-        const rate = await gets(client(side), order, P.rttTotal, 1);
-        progress(`${side.name}: ${fmt(P.rttTotal)} gets one at a time: ${fmt(rate)}/s (${fmt(1e6 / rate)} µs each)`);
-        return rate;
+        const r = await withCpu(side, () => gets(client(side), order, P.rttTotal, 1));
+        progress(`${side.name}: ${fmt(P.rttTotal)} gets one at a time: ${fmt(r.value)}/s (${fmt(1e6 / r.value)} µs each), ${fmt(r.cpuMicros / P.rttTotal)} µs CPU each`);
+        return { rate: r.value, cpu: r.cpuMicros / P.rttTotal };
       });
-      add({ workload: 'small get round trips, one at a time', unit: 'round trips/s', higherIsBetter: true, wwatp: median(results.get(W) ?? []), peer: median(results.get(H) ?? []) });
+      const pick = (side: Side, key: 'rate' | 'cpu'): number => median((results.get(side) ?? []).map((r) => r[key]));
+      add({ workload: 'small get round trips, one at a time', unit: 'round trips/s', higherIsBetter: true, wwatp: pick(W, 'rate'), peer: pick(H, 'rate') });
+      add({ workload: '  CPU per round trip, client + server', unit: 'µs', higherIsBetter: false, wwatp: pick(W, 'cpu'), peer: pick(H, 'cpu') });
     }
 
     if (want('bulk')) {
@@ -147,14 +165,15 @@ async function main(): Promise<void> {
         await bulkRoundTrip(client(side), warm);
       }
       const results = await alternate(sides, Math.max(P.rounds, P.bulkReps), async (side) => {
-        const r = await bulkRoundTrip(client(side), big);
-        progress(`${side.name}: ${P.bulkBytes / MiB} MiB upsert ${fmt(r.upMBps)} MB/s, get ${fmt(r.downMBps)} MB/s, round trip ${fmt(r.roundTripSeconds * 1000)} ms`);
-        return r;
+        const { value: r, cpuMicros } = await withCpu(side, () => bulkRoundTrip(client(side), big));
+        progress(`${side.name}: ${P.bulkBytes / MiB} MiB upsert ${fmt(r.upMBps)} MB/s, get ${fmt(r.downMBps)} MB/s, round trip ${fmt(r.roundTripSeconds * 1000)} ms, ${fmt(cpuMicros / 1000)} ms CPU`);
+        return { ...r, cpuMs: cpuMicros / 1000 };
       });
-      const pick = (side: Side, key: keyof BulkResult): number => median((results.get(side) ?? []).map((r) => r[key]));
+      const pick = (side: Side, key: keyof BulkResult | 'cpuMs'): number => median((results.get(side) ?? []).map((r) => r[key]));
       add({ workload: `bulk upsert ${P.bulkBytes / MiB} MiB node, client → server`, unit: 'MB/s', higherIsBetter: true, wwatp: pick(W, 'upMBps'), peer: pick(H, 'upMBps') });
       add({ workload: `bulk get ${P.bulkBytes / MiB} MiB node, server → client`, unit: 'MB/s', higherIsBetter: true, wwatp: pick(W, 'downMBps'), peer: pick(H, 'downMBps') });
       add({ workload: `bulk upsert + get ${P.bulkBytes / MiB} MiB, round trip`, unit: 'ms', higherIsBetter: false, wwatp: pick(W, 'roundTripSeconds') * 1000, peer: pick(H, 'roundTripSeconds') * 1000 });
+      add({ workload: `  CPU for the round trip, client + server`, unit: 'ms', higherIsBetter: false, wwatp: pick(W, 'cpuMs'), peer: pick(H, 'cpuMs') });
       if (ceilingMBps !== undefined) {
         add({ workload: `bulk upsert ${P.bulkBytes / MiB} MiB vs raw quiche ceiling`, unit: 'MB/s', higherIsBetter: true, wwatp: pick(W, 'upMBps'), peer: ceilingMBps, target: '≥ 0.60 of ceiling' }, 'quiche ceiling');
       }
@@ -171,24 +190,26 @@ async function main(): Promise<void> {
 
     if (want('watch')) {
       // Fresh connections: A writes, B watches.
-      const latency = new Map<Side, LatencyResult>();
+      const latency = new Map<Side, LatencyResult & { cpu: number }>();
       for (const side of [W, H]) {
         const a = await side.open();
         const b = await side.open();
         try {
           progress(`${side.name}: watch latency, ${fmt(P.watchWarmup)} warm-up + ${fmt(P.watchSamples)} writes on A seen by a listener on B`);
-          const r = await watchLatency(a, b, 'watch/x', P.watchSamples, P.watchWarmup);
-          latency.set(side, r);
-          progress(`${side.name}: watch latency p50 ${r.p50Ms.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(3)} ms, mean ${r.meanMs.toFixed(3)} ms`);
+          const { value: r, cpuMicros } = await withCpu(side, () => watchLatency(a, b, 'watch/x', P.watchSamples, P.watchWarmup));
+          const cpu = cpuMicros / (P.watchSamples + P.watchWarmup);
+          latency.set(side, { ...r, cpu });
+          progress(`${side.name}: watch latency p50 ${r.p50Ms.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(3)} ms, mean ${r.meanMs.toFixed(3)} ms, ${fmt(cpu)} µs CPU per write`);
         } finally {
           await a.close();
           await b.close();
         }
       }
-      const w = latency.get(W) as LatencyResult;
-      const h = latency.get(H) as LatencyResult;
+      const w = latency.get(W) as LatencyResult & { cpu: number };
+      const h = latency.get(H) as LatencyResult & { cpu: number };
       add({ workload: 'watch latency p50 (write on A → listener on B)', unit: 'ms', higherIsBetter: false, wwatp: w.p50Ms, peer: h.p50Ms });
       add({ workload: 'watch latency p99 (write on A → listener on B)', unit: 'ms', higherIsBetter: false, wwatp: w.p99Ms, peer: h.p99Ms, target: '< 5 ms' });
+      add({ workload: '  CPU per watched write, A + B + server', unit: 'µs', higherIsBetter: false, wwatp: w.cpu, peer: h.cpu });
     }
   } finally {
     for (const c of clients.values()) await c.close().catch(() => undefined);

@@ -25,15 +25,16 @@ export interface BulkResult {
 
 /** Writes `node`, then reads it back; the contents must come back whole. */
 export async function bulkRoundTrip(client: BenchClient, node: TreeNode): Promise<BulkResult> {
-  const bytes = node.propertyData.length;
+  const bytes = node.contentSize;
   let t0 = now();
   await client.put(node);
   const up = secondsSince(t0);
   t0 = now();
   const got = await client.get(node.labelRule);
   const down = secondsSince(t0);
-  if (!got || got.propertyData.length !== bytes) throw new Error(`${client.name}: bulk get returned ${got?.propertyData.length ?? 'nothing'} of ${bytes} bytes`);
-  const a = got.propertyData;
+  // (propertyData hands out a copy: read it once, after the clock stopped)
+  const a = got?.propertyData;
+  if (!a || a.length !== bytes) throw new Error(`${client.name}: bulk get returned ${a?.length ?? 'nothing'} of ${bytes} bytes`);
   const b = node.propertyData;
   for (let i = 0; i < bytes; i += 65_521) if (a[i] !== b[i]) throw new Error(`${client.name}: bulk contents differ at ${i}`);
   return { upMBps: bytes / up / 1e6, downMBps: bytes / down / 1e6, roundTripSeconds: up + down };

@@ -6,14 +6,13 @@
  */
 import t, { type Test } from 'tap';
 import { TreeNode } from '../../src/tree/tree-node.js';
-import { Closer, artifactPath, buildExplorer, eventually, launchChromium, nodeClient, openPage, startExplorerServer } from './fixtures/explorer-env.js';
+import { Closer, artifactPath, eventually, nodeClient, openPage, startExplorerServer } from './fixtures/explorer-env.js';
 import { editField, expand, field, fieldText, item, row, seenFlashing, select, waitConnected, type Transport } from './fixtures/explorer-page.js';
+import { startSuite } from './fixtures/explorer-suite.js';
 
 const LIVE_MS = 1000;
 
-const root = new Closer(t);
-const dist = await buildExplorer(root);
-const browser = await launchChromium(root);
+const { dist, browser } = await startSuite(t);
 
 function childLabels(page: import('playwright-core').Page, label: string): Promise<string[]> {
   return item(page, label).locator(':scope > [role="group"] > li[data-label]').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset['label'] ?? ''));

@@ -11,7 +11,7 @@ import { SimpleBackend } from '../../src/backends/simple-backend.js';
 import { connect } from '../../src/frontends/client/connect.js';
 import { Closer, client, eventLog, serve, textNode, textOf, within } from '../support/transport-env.js';
 
-t.test('a client of a composite server reads, writes and watches a mounted remote tree', async (t) => {
+t.test('a client of a composite server reads, writes and watches a mounted remote tree', { timeout: 60_000 }, async (t) => {
   const closer = new Closer(t);
   const rStore = new SimpleBackend();
   await rStore.upsertNode([textNode('docs', 'docs on R'), textNode('docs/readme', 'hello from R')]);

@@ -58,7 +58,7 @@ async function checkWrites(store: SimpleBackend, prefix: string, count: number):
   return problems;
 }
 
-t.test(`${N} concurrent requests from one client, in one batch`, async (t) => {
+t.test(`${N} concurrent requests from one client, in one batch`, { timeout: 60_000 }, async (t) => {
   const closer = new Closer(t);
   const store = new SimpleBackend();
   const server = await serve(t, closer, { backend: store });
@@ -74,7 +74,7 @@ t.test(`${N} concurrent requests from one client, in one batch`, async (t) => {
   t.same(await checkWrites(store, 'one', N), [], 'every write is on the server');
 });
 
-t.test(`${N} concurrent requests from one client, each on its own stream`, async (t) => {
+t.test(`${N} concurrent requests from one client, each on its own stream`, { timeout: 60_000 }, async (t) => {
   const closer = new Closer(t);
   const store = new SimpleBackend();
   const server = await serve(t, closer, { backend: store });
@@ -90,7 +90,7 @@ t.test(`${N} concurrent requests from one client, each on its own stream`, async
   t.same(await checkWrites(store, 'own', N), [], 'every write is on the server');
 });
 
-t.test('10 clients at once, each with 300 concurrent mixed requests', async (t) => {
+t.test('10 clients at once, each with 300 concurrent mixed requests', { timeout: 60_000 }, async (t) => {
   const closer = new Closer(t);
   const store = new SimpleBackend();
   const server = await serve(t, closer, { backend: store });

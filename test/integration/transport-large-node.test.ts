@@ -23,7 +23,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-t.test('a 32 MiB node survives the round trip intact', async (t) => {
+t.test('a 32 MiB node survives the round trip intact', { timeout: 60_000 }, async (t) => {
   const closer = new Closer(t);
   // The store has a content limit of its own (16 MiB by default): raise it too.
   const store = new SimpleBackend({ maxContentBytes: LIMIT });
@@ -59,7 +59,7 @@ t.test('a 32 MiB node survives the round trip intact', async (t) => {
   t.comment(`32 MiB up in ${upMs} ms (${((SIZE * 8) / upMs / 1000).toFixed(0)} Mbit/s), down in ${downMs} ms (${((SIZE * 8) / downMs / 1000).toFixed(0)} Mbit/s)`);
 });
 
-t.test('over the limits: a node larger than maxContentBytes is refused with TOO_LARGE', async (t) => {
+t.test('over the limits: a node larger than maxContentBytes is refused with TOO_LARGE', { timeout: 60_000 }, async (t) => {
   const closer = new Closer(t);
   const server = await serve(t, closer, { backend: new SimpleBackend(), maxContentBytes: 4 * MiB });
   const writer = await client(closer, server, { maxContentBytes: 64 * MiB });

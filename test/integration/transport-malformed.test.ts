@@ -36,7 +36,7 @@ const MAX_MESSAGE = MAX_CONTENT + 1024 * KiB;
 const message = (signal: number, id: number, body: unknown): Uint8Array => concat(encodeMessage(signal, id, encodePayload(body)));
 const summary = (replies: readonly WwatpReply[]): string[] => replies.map((r) => `${r.requestId}:${r.signal === Signal.ERROR ? `ERROR ${String(r.body['code'])}` : `0x${r.signal.toString(16)}`}`);
 
-t.test('malformed input fails only its request or connection', async (t) => {
+t.test('malformed input fails only its request or connection', { timeout: 60_000 }, async (t) => {
   const closer = new Closer(t);
   const store = new SimpleBackend();
   const server = await serve(t, closer, { backend: store, maxContentBytes: MAX_CONTENT });
@@ -53,7 +53,7 @@ t.test('malformed input fails only its request or connection', async (t) => {
     t.ok(ok && textOf(back) === text, `the good client's round trip works after ${after}`);
   };
 
-  t.test('garbage UDP datagrams to the server port', async (t) => {
+  t.test('garbage UDP datagrams to the server port', { timeout: 60_000 }, async (t) => {
     const rand = prng(0x5eed);
     const random = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
     const datagrams: Uint8Array[] = [];
@@ -82,7 +82,7 @@ t.test('malformed input fails only its request or connection', async (t) => {
     await stillServing(t, 'garbage UDP');
   });
 
-  t.test('garbage on the HTTP/3 control stream closes that connection with the H3 code', async (t) => {
+  t.test('garbage on the HTTP/3 control stream closes that connection with the H3 code', { timeout: 60_000 }, async (t) => {
     const cases: [string, (q: Awaited<ReturnType<typeof rawQuic>>) => Promise<unknown>, number][] = [
       ['text instead of SETTINGS', (q) => criticalStreams(q, bytes('hello, world')), H3_ERROR.H3_MISSING_SETTINGS],
       ['random bytes', (q) => criticalStreams(q, concat([Uint8Array.of(0x00, 0x04), randomBytes(64)])), H3_ERROR.H3_MISSING_SETTINGS],
@@ -118,7 +118,7 @@ t.test('malformed input fails only its request or connection', async (t) => {
     }
   });
 
-  t.test('bad frames, varints and QPACK on a request stream reset only that stream', async (t) => {
+  t.test('bad frames, varints and QPACK on a request stream reset only that stream', { timeout: 60_000 }, async (t) => {
     const raw = await rawH3(server);
     try {
       const post = headersFrame(wwatpHeaders(authority));
@@ -155,7 +155,7 @@ t.test('malformed input fails only its request or connection', async (t) => {
     }
   });
 
-  t.test('bad WWATP bodies on a valid POST /wwatp get ERROR replies', async (t) => {
+  t.test('bad WWATP bodies on a valid POST /wwatp get ERROR replies', { timeout: 60_000 }, async (t) => {
     const raw = await rawH3(server);
     try {
       const get1 = message(Signal.GET_NODE, 1, { label: 'good/1' });
@@ -219,7 +219,7 @@ t.test('malformed input fails only its request or connection', async (t) => {
     }
   });
 
-  t.test('afterwards the server is fine', async (t) => {
+  t.test('afterwards the server is fine', { timeout: 60_000 }, async (t) => {
     const fresh = await client(closer, server, { cacheSize: 0 });
     const writes = await fresh.queryNodes('good/*');
     t.equal(writes.length, round, `a new client connects and finds all ${round} good writes`);

@@ -33,7 +33,7 @@ function counting(store: SqliteBackend): { backend: Backend; reads: () => number
   return { backend, reads: () => reads };
 }
 
-t.test('a watcher resumes after a SQLite server restart on the same port', async (t) => {
+t.test('a watcher resumes after a SQLite server restart on the same port', { timeout: 60_000 }, async (t) => {
   const closer = new Closer(t);
   const dir = tempDir(t, 'wwatp-restart-');
   const certsDir = tempDir(t, 'wwatp-certs-');

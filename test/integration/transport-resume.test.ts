@@ -55,7 +55,7 @@ async function droppableClient(closer: Closer, server: { url: string; certificat
   };
 }
 
-t.test('a fresh client connects to a SQLite server whose journal holds more than one message', async (t) => {
+t.test('a fresh client connects to a SQLite server whose journal holds more than one message', { timeout: 60_000 }, async (t) => {
   const closer = new Closer(t);
   const store = await SqliteBackend.open({ path: join(tempDir(t), 'tree.db') });
   closer.add('store', () => store.close(), store);
@@ -67,7 +67,7 @@ t.test('a fresh client connects to a SQLite server whose journal holds more than
   t.equal(textOf(await fresh.getNode('big/17')), 'big/17#17', 'and reads');
 });
 
-t.test('a client away for more than 10,000 changes (memory journal) does not serve stale reads', async (t) => {
+t.test('a client away for more than 10,000 changes (memory journal) does not serve stale reads', { timeout: 60_000 }, async (t) => {
   const closer = new Closer(t);
   const store = new SimpleBackend();
   const server = await serve(t, closer, { backend: store });
@@ -85,7 +85,7 @@ t.test('a client away for more than 10,000 changes (memory journal) does not ser
   t.equal(textOf(await c.backend.getNode('k')), 'new', 'k reads "new" after coming back (no stale cached "old")');
 });
 
-t.test('a client away while more bytes changed than one message carries (SQLite) comes back', async (t) => {
+t.test('a client away while more bytes changed than one message carries (SQLite) comes back', { timeout: 60_000 }, async (t) => {
   const closer = new Closer(t);
   const store = await SqliteBackend.open({ path: join(tempDir(t), 'tree.db') });
   closer.add('store', () => store.close(), store);
@@ -102,7 +102,7 @@ t.test('a client away while more bytes changed than one message carries (SQLite)
   t.equal(textOf(await within(c.backend.getNode('k'), 5000, 'read k')), 'new', 'k reads "new"');
 });
 
-t.test('a client of a memory server that restarted does not serve stale reads', async (t) => {
+t.test('a client of a memory server that restarted does not serve stale reads', { timeout: 60_000 }, async (t) => {
   const closer = new Closer(t);
   const certsDir = tempDir(t, 'wwatp-certs-');
   const store = new SimpleBackend();

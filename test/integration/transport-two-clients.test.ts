@@ -7,7 +7,7 @@ import t from 'tap';
 import { SimpleBackend } from '../../src/backends/simple-backend.js';
 import { Closer, client, eventLog, serve, textNode, textOf, within } from '../support/transport-env.js';
 
-t.test('two clients see each other\'s writes', async (t) => {
+t.test('two clients see each other\'s writes', { timeout: 60_000 }, async (t) => {
   const closer = new Closer(t);
   const store = new SimpleBackend();
   const server = await serve(t, closer, { backend: store });
@@ -59,7 +59,7 @@ t.test('two clients see each other\'s writes', async (t) => {
   t.equal(b.lastSequence, a.lastSequence, 'both clients reached the same journal sequence');
 });
 
-t.test('a burst of writes from A reaches B\'s listener completely and in order', async (t) => {
+t.test('a burst of writes from A reaches B\'s listener completely and in order', { timeout: 60_000 }, async (t) => {
   const closer = new Closer(t);
   const server = await serve(t, closer, { backend: new SimpleBackend() });
   const a = await client(closer, server);

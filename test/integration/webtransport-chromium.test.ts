@@ -39,7 +39,10 @@ const server = await startServer({
       void (async () => {
         let bytes: Uint8Array;
         try {
-          bytes = await collectBytes(stream);
+          const first = (await stream.read()) ?? new Uint8Array(0);
+          // op 5: acknowledge (a uni stream back) so the page aborts only once we have the stream.
+          if (first[0] === 5) void wt.openUniStream().then((ack) => ack.end());
+          bytes = Buffer.concat([first, await collectBytes(stream)]);
         } catch (err) {
           events.push(`uni failed: ${(err as { applicationCode?: number }).applicationCode}`);
           return;

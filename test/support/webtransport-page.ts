@@ -71,10 +71,13 @@ window.wtTest = {
     await writer.close();
     return got;
   },
+  /** Writes, waits until the server acknowledges the stream (a uni stream back), then aborts it. */
   async abortUni(id, bytes, code) {
     const writable = await session(id).createUnidirectionalStream();
     const writer = writable.getWriter();
     await writer.write(new Uint8Array(bytes));
+    const { value } = await incoming(session(id), 'uni').read();
+    await readAll(value);
     await writer.abort(new WebTransportError({ message: 'aborted by the test', streamErrorCode: code }));
   },
   /** Reads the next incoming uni stream; once its first bytes are in, tells the server (uni [6]). */

@@ -52,7 +52,7 @@ export class ExplorerApp {
   /** Goes to a label: the hash changes, and the hashchange handler shows it. */
   navigate(label: string): void {
     const hash = labelToHash(label);
-    if (location.hash === hash || (hash === '' && location.hash === '')) void this.#route();
+    if (location.hash === hash) void this.#route();
     else location.hash = hash;
   }
 

@@ -232,7 +232,9 @@ export class TreeView {
   /** The inspector found children below a label that looked like a leaf. */
   markBranch(label: string): void {
     const item = this.#items.get(label);
-    if (item?.state === 'leaf' && !item.loaded) this.#setState(item, 'collapsed');
+    if (item?.state !== 'leaf') return;
+    item.loaded = false; // what was fetched before is out of date: fetch again when opened
+    this.#setState(item, 'collapsed');
   }
 
   /** A change seen by the root listener: patch the tree and flash what changed. */

@@ -19,6 +19,8 @@ export interface StreamIo {
   finSettleMs(): number;
   /** Inside the window: whether `capacity` (quiche's fresh send room) fits one more lone FIN. */
   claimFinRoom(capacity: number): boolean;
+  /** Idle writers are asked checkStopped() after packets come in (on: start, off: stop). */
+  watchStop(writer: { checkStopped(): boolean }, on: boolean): void;
   /** Both directions of the stream are finished: the connection can forget it. */
   streamDone(id: number): void;
 }

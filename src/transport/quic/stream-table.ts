@@ -67,7 +67,7 @@ export class StreamTable {
           discard(quiche, id, this.io.scratch);
           continue;
         }
-        s = id & 2 ? new UniRecvStream(this.io, id) : new BidiStream(this.io, id);
+        s = id & 2 ? new UniRecvStream(this.io, id) : new BidiStream(this.io, id, true);
         this.streams.set(id, s);
         this.deliver(s);
       }

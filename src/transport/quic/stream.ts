@@ -20,10 +20,11 @@ export class BidiStream implements QuicBidiStream {
   constructor(
     io: StreamIo,
     readonly id: number,
+    peerOpened = false,
   ) {
     const sideDone = countdown(2, () => io.streamDone(id));
     this.reader = new StreamReader(io, id, sideDone);
-    this.writer = new StreamWriter(io, id, sideDone);
+    this.writer = new StreamWriter(io, id, sideDone, peerOpened);
   }
 
   read(): Promise<Uint8Array | undefined> {

@@ -16,6 +16,7 @@ const FIN_PACKET_ROOM = 200;
 
 export class WriteScheduler {
   private readonly blocked = new Set<Retryable>();
+  private readonly idle = new Set<{ checkStopped(): boolean }>();
   private readonly deferredFins = new Set<Retryable>();
   private finsInWindow = 0;
   finWindowOpen = false;
@@ -75,6 +76,16 @@ export class WriteScheduler {
     return true;
   }
 
+  watchStop(w: { checkStopped(): boolean }, on: boolean): void {
+    if (on) this.idle.add(w);
+    else this.idle.delete(w);
+  }
+
+  /** After packets came in: idle writers learn whether the peer sent STOP_SENDING. */
+  checkIdle(): void {
+    for (const w of this.idle) if (w.checkStopped()) this.idle.delete(w);
+  }
+
   /** After ACKs (or a timeout) quiche may take more: give blocked writers another go. */
   retryBlocked(): void {
     if (this.blocked.size === 0) return;
@@ -85,6 +96,7 @@ export class WriteScheduler {
 
   clear(): void {
     this.blocked.clear();
+    this.idle.clear();
     this.deferredFins.clear();
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.wakeTimer = undefined;

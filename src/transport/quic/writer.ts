@@ -36,11 +36,21 @@ export class StreamWriter {
   /** FIN accepted, reset, stopped or closed: nothing more goes out. */
   finished = false;
 
+  /**
+   * quiche knows the stream (the peer opened it, or it took bytes from us): a STOP_SENDING
+   * can arrive for it, and streamCapacity() tells about it.
+   */
+  private known: boolean;
+
   constructor(
     private readonly io: StreamIo,
     readonly id: number,
     private readonly onFinished: () => void,
-  ) {}
+    peerOpened = false,
+  ) {
+    this.known = peerOpened;
+    if (peerOpened) io.watchStop(this, true);
+  }
 
   /** Bytes passed to write() that quiche has not accepted yet. */
   get bufferedAmount(): number {
@@ -55,7 +65,10 @@ export class StreamWriter {
     if (this.head === this.pending.length) {
       const n = this.send(bytes, false);
       if (n === FAILED) return Promise.reject(this.error);
-      if (n === bytes.length) return RESOLVED;
+      if (n === bytes.length) {
+        this.io.watchStop(this, true);
+        return RESOLVED;
+      }
       offset = Math.max(n, 0);
     }
     return this.enqueue(bytes, offset, false);
@@ -112,6 +125,29 @@ export class StreamWriter {
     }
     this.pending = [];
     this.head = 0;
+    if (!this.finished) this.io.watchStop(this, true);
+  }
+
+  /**
+   * An idle writer learns of the peer's STOP_SENDING here (the connection asks after
+   * packets came in): quiche reports it through streamCapacity() until, an RTT later,
+   * it forgets the stream altogether.
+   */
+  checkStopped(): boolean {
+    if (this.finished) return true;
+    if (!this.known) return false;
+    try {
+      this.io.quiche.streamCapacity(this.id);
+      return false;
+    } catch (err) {
+      const code = quicheStreamCode(err, 'StreamStopped');
+      this.fail(
+        code === undefined
+          ? new WwatpError('PROTOCOL', `QUIC stream ${this.id} is gone (${quicheErrorName(err)}): stopped or reset`)
+          : new QuicStreamAbortedError(this.id, 'stopped', code),
+      );
+      return true;
+    }
   }
 
   fail(err: WwatpError): void {
@@ -126,6 +162,7 @@ export class StreamWriter {
   }
 
   private enqueue(bytes: Uint8Array, offset: number, fin: boolean): Promise<void> {
+    this.io.watchStop(this, false); // pending writes are retried, which reports a stop
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ bytes, offset, fin, resolve, reject });
       this.pendingBytes += bytes.length - offset;
@@ -180,7 +217,9 @@ export class StreamWriter {
       this.fail(code === undefined ? new WwatpError('PROTOCOL', `QUIC stream ${this.id}: ${name}`) : new QuicStreamAbortedError(this.id, 'stopped', code));
       return FAILED;
     }
-    if (n === null) return BLOCKED;
+    // Done: no room now, or (for a stream quiche knows) stopped or forgotten.
+    if (n === null) return this.checkStopped() ? FAILED : BLOCKED;
+    this.known = true;
     if (n > 0) {
       this.acceptedEpoch = this.io.sendEpoch;
       this.acceptedAt = performance.now();
@@ -191,6 +230,7 @@ export class StreamWriter {
 
   private finish(): void {
     this.finished = true;
+    this.io.watchStop(this, false);
     this.onFinished();
   }
 }

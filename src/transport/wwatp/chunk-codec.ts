@@ -76,7 +76,10 @@ function readVarint(bytes: Uint8Array, at: number): { value: number; next: numbe
 
 /** Bytes received but not yet parsed: a queue of buffers, so nothing is re-copied per read. */
 class ByteQueue {
-  readonly #parts: Uint8Array[] = [];
+  // Parts before #first are consumed; an index instead of shift() keeps a stream of tiny
+  // reads linear (Array#shift moves the whole array each time).
+  #parts: Uint8Array[] = [];
+  #first = 0;
   #head = 0;
   length = 0;
 
@@ -91,9 +94,8 @@ class ByteQueue {
     const out = new Uint8Array(Math.min(n, this.length));
     let at = 0;
     let offset = this.#head;
-    for (const part of this.#parts) {
-      if (at >= out.length) break;
-      const take = part.subarray(offset, offset + out.length - at);
+    for (let i = this.#first; i < this.#parts.length && at < out.length; i++) {
+      const take = (this.#parts[i] as Uint8Array).subarray(offset, offset + out.length - at);
       out.set(take, at);
       at += take.length;
       offset = 0;
@@ -103,13 +105,8 @@ class ByteQueue {
 
   /** Removes and returns the first n bytes (n <= length). */
   take(n: number): Uint8Array {
-    const first = this.#parts[0];
-    if (first && first.length - this.#head >= n) {
-      const out = first.slice(this.#head, this.#head + n);
-      this.#skip(n);
-      return out;
-    }
-    const out = this.peek(n);
+    const first = this.#parts[this.#first];
+    const out = first && first.length - this.#head >= n ? first.slice(this.#head, this.#head + n) : this.peek(n);
     this.#skip(n);
     return out;
   }
@@ -117,15 +114,19 @@ class ByteQueue {
   #skip(n: number): void {
     this.length -= n;
     while (n > 0) {
-      const first = this.#parts[0] as Uint8Array;
+      const first = this.#parts[this.#first] as Uint8Array;
       const left = first.length - this.#head;
       if (n < left) {
         this.#head += n;
         return;
       }
       n -= left;
-      this.#parts.shift();
+      this.#first++;
       this.#head = 0;
+    }
+    if (this.#first > 64 && this.#first * 2 > this.#parts.length) {
+      this.#parts = this.#parts.slice(this.#first);
+      this.#first = 0;
     }
   }
 }

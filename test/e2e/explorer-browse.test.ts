@@ -1,50 +1,26 @@
 /**
- * The explorer's features one at a time, in stock Chromium over a real server (auto
- * transport, so WebTransport): deep links and keyboard, label-rule search, typed edits
- * with errors shown inline by code, typed views (images from bytes, JSON, datetimes),
- * CSS kept in the tree, creating and deleting nodes. Writes from "elsewhere" go through
- * a Node client over QUIC, as another program's would.
+ * Browsing and reading in stock Chromium over a real server (auto transport, so
+ * WebTransport): deep links and the keyboard, label-rule search, typed views (images
+ * from bytes, JSON and YAML, datetimes, references), CSS kept in the tree, long
+ * branches, mounted backends. Writes from "elsewhere" come from a Node client over
+ * QUIC, as another program's would.
  */
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import t, { type Test } from 'tap';
-import type { Page } from 'playwright-core';
-import type { Http3ClientBackend } from '../../src/backends/http3-client/http3-client-backend.js';
+import t from 'tap';
+import { CompositeBackend } from '../../src/backends/composite-backend.js';
+import { SimpleBackend } from '../../src/backends/simple-backend.js';
 import { TreeNode } from '../../src/tree/tree-node.js';
-import { Closer, ROOT, artifactPath, buildExplorer, eventually, launchChromium, nodeClient, openPage, startExplorerServer } from './fixtures/explorer-env.js';
-import { editField, expand, field, fieldText, inspectorShows, item, waitConnected } from './fixtures/explorer-page.js';
+import { ROOT, animalBackend, artifactPath, eventually } from './fixtures/explorer-env.js';
+import { expand, field, fieldText, inspectorShows, item } from './fixtures/explorer-page.js';
+import { go, openExplorer, startSuite } from './fixtures/explorer-suite.js';
 import { TINY_GIF, makePng } from './fixtures/png.js';
 
 const LIVE_MS = 1000;
-
-const root = new Closer(t);
-const dist = await buildExplorer(root);
-const browser = await launchChromium(root);
-
-interface Setup {
-  page: Page;
-  errors: string[];
-  client: Http3ClientBackend;
-}
-
-/** A server over the animals, a Node client, and the page open at `hash`, connected. */
-async function setup(t: Test, hash = ''): Promise<Setup> {
-  const closer = new Closer(t);
-  const { server, pageUrl } = await startExplorerServer(closer, dist);
-  const client = await nodeClient(closer, server);
-  const { page, errors } = await openPage(closer, browser);
-  await page.goto(`${pageUrl}${hash}`);
-  t.equal(await waitConnected(page), 'webtransport', 'auto picks WebTransport');
-  return { page, errors, client };
-}
-
-async function go(page: Page, label: string): Promise<void> {
-  await page.evaluate((l) => (location.hash = l), label);
-  await inspectorShows(page, label);
-}
+const suite = await startSuite(t);
 
 t.test('deep links open the tree to the node; the keyboard moves and opens', { timeout: 60_000 }, async (t) => {
-  const { page, errors } = await setup(t, '#lion/Nala/note1');
+  const { page, errors } = await openExplorer(t, suite, '#lion/Nala/note1');
   await inspectorShows(page, 'lion/Nala/note1');
   t.equal(await item(page, 'lion/Nala/note1').getAttribute('aria-selected'), 'true', 'the deep-linked node is selected in the tree');
   t.equal(await item(page, 'lion').getAttribute('aria-expanded'), 'true', 'its ancestors are open');
@@ -72,7 +48,7 @@ t.test('deep links open the tree to the node; the keyboard moves and opens', { t
 });
 
 t.test('label-rule search lists matches; an invalid rule shows INVALID_RULE', { timeout: 60_000 }, async (t) => {
-  const { page, errors } = await setup(t);
+  const { page, errors } = await openExplorer(t, suite);
   const search = page.locator('#search-input');
   await search.fill('**/note0');
   await search.press('Enter');
@@ -91,48 +67,15 @@ t.test('label-rule search lists matches; an invalid rule shows INVALID_RULE', { 
   t.same(errors, []);
 });
 
-t.test('typed edits: errors inline with their codes, conflicts caught, new properties', { timeout: 60_000 }, async (t) => {
-  const { page, errors, client } = await setup(t, '#lion');
-  await inspectorShows(page, 'lion');
-  await editField(page, 'popularity', 'many');
-  const mismatch = field(page, 'popularity').locator('.error[data-code="TYPE_MISMATCH"]');
-  await mismatch.waitFor();
-  t.pass('a non-integer for an int64 shows TYPE_MISMATCH inline');
-  await field(page, 'popularity').locator('input').fill('12');
-  await field(page, 'popularity').getByRole('button', { name: 'Save' }).click();
-  await page.waitForFunction(() => document.querySelector('.field[data-field="popularity"] .value')?.textContent === '12');
-  await eventually(async () => (await client.getNode('lion'))?.getProperty('popularity') === 12n, 3000, 'popularity 12 at the Node client');
-  t.pass('the Node client reads popularity 12n');
-
-  // Someone else writes while the editor is open: saving is refused, not lost.
-  await field(page, 'diet').getByRole('button', { name: 'Edit diet' }).click();
-  const lion = (await client.getNode('lion')) as TreeNode;
-  lion.setProperty('diet', 'meat');
-  await client.upsertNode([lion]);
-  await field(page, 'diet').locator('.stale').waitFor({ state: 'visible', timeout: LIVE_MS });
-  await field(page, 'diet').locator('textarea').fill('grass');
-  await field(page, 'diet').getByRole('button', { name: 'Save' }).click();
-  await field(page, 'diet').locator('.error[data-code="VERSION_CONFLICT"]').waitFor();
-  t.pass('saving over a value someone else changed shows VERSION_CONFLICT');
-  await field(page, 'diet').getByRole('button', { name: 'Cancel' }).click();
-  t.equal(await fieldText(page, 'diet'), 'meat', 'cancel shows the other writer’s value');
-
-  // A new datetime property through the add form.
-  await page.locator('summary', { hasText: 'Add property' }).click();
-  await page.fill('#new-prop-name', 'born');
-  await page.selectOption('#new-prop-type', 'datetime');
-  await page.fill('#new-prop-value', '2024-05-06T07:08:09.000');
-  await page.getByRole('button', { name: 'Add', exact: true }).click();
-  await field(page, 'born').waitFor();
-  await eventually(async () => (await client.getNode('lion'))?.getProperty('born') instanceof Date, 3000, 'born at the Node client');
-  t.equal(((await client.getNode('lion'))?.getProperty('born') as Date).getTime(), new Date('2024-05-06T07:08:09').getTime(), 'the local time typed is the instant stored');
-  t.equal(await field(page, 'born').locator('time').getAttribute('datetime'), new Date('2024-05-06T07:08:09').toISOString(), 'shown as a localised <time>');
-  t.same(errors, []);
-});
-
-t.test('typed views: images from bytes, JSON and YAML pretty, datetimes localised', { timeout: 60_000 }, async (t) => {
-  const { page, errors, client } = await setup(t);
-  const gallery = new TreeNode({ labelRule: 'gallery', description: 'Pictures and typed values', childNames: [] });
+t.test('typed views: images from bytes (and uploads), JSON and YAML pretty, datetimes localised, references as links', { timeout: 60_000 }, async (t) => {
+  const { page, errors, client } = await openExplorer(t, suite);
+  const gallery = new TreeNode({
+    labelRule: 'gallery',
+    description: 'Pictures and typed values',
+    queryHowTo: 'lion/Simba',
+    qaSequence: 'notes',
+    version: { versionNumber: 3, policy: 'reader-writer', authors: 'parrot', readers: 'elephant' },
+  });
   const photo = makePng(96, 64, (x, y) => [40 + x * 2, 90 + y, 200 - x]);
   gallery.insertProperty('photo', 'Image', photo);
   gallery.insertProperty('thumb', 'bytes', TINY_GIF);
@@ -161,6 +104,12 @@ t.test('typed views: images from bytes, JSON and YAML pretty, datetimes localise
   const shown = await field(page, 'taken').locator('time').textContent();
   t.equal(shown, await page.evaluate(() => new Date('2025-01-02T03:04:05Z').toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })), 'in the page’s locale');
 
+  // Version and references, as links to those nodes.
+  const meta = page.locator('#inspector dl.meta');
+  t.equal(await meta.locator('.version').textContent(), '3');
+  t.match(await meta.textContent(), /reader-writer/);
+  for (const target of ['parrot', 'elephant', 'lion/Simba', 'notes']) t.equal(await meta.locator(`a[data-label="${target}"]`).count(), 1, `a link to ${target}`);
+
   // The picture changes from Node: the new image is shown and flashes.
   gallery.setProperty('photo', makePng(120, 80, (x, y) => [x * 2, 60 + y * 2, 160]));
   await client.upsertNode([gallery]);
@@ -170,6 +119,17 @@ t.test('typed views: images from bytes, JSON and YAML pretty, datetimes localise
     return f?.classList.contains('flash') === true && i?.complete === true && i.naturalWidth === 120;
   }, undefined, { timeout: LIVE_MS, polling: 'raf' });
   t.pass('a new picture is shown live, highlighted');
+
+  // A new picture from the browser's file picker reaches the Node client.
+  const upload = makePng(8, 8, () => [255, 128, 0]);
+  await field(page, 'photo').getByRole('button', { name: 'Edit photo' }).click();
+  await field(page, 'photo').locator('input[type="file"]').setInputFiles({ name: 'orange.png', mimeType: 'image/png', buffer: Buffer.from(upload) });
+  await field(page, 'photo').getByRole('button', { name: 'Save' }).click();
+  await eventually(async () => ((await client.getNode('gallery'))?.getProperty('photo') as Uint8Array | undefined)?.length === upload.length, 3000, 'the uploaded picture at the Node client');
+  t.same((await client.getNode('gallery'))?.getProperty('photo'), upload, 'the exact bytes');
+  await page.waitForFunction(() => (document.querySelector('.field[data-field="photo"] img') as HTMLImageElement | null)?.naturalWidth === 8);
+  gallery.setProperty('photo', makePng(120, 80, (x, y) => [x * 2, 60 + y * 2, 160]));
+  await client.upsertNode([gallery]);
 
   // The explorer's screenshot for the docs: a typed node, the animals open, WebTransport.
   await expand(page, 'lion');
@@ -183,7 +143,7 @@ t.test('typed views: images from bytes, JSON and YAML pretty, datetimes localise
 });
 
 t.test('CSS kept in the tree (explorer/style, property css) styles the page live', { timeout: 60_000 }, async (t) => {
-  const { page, errors, client } = await setup(t);
+  const { page, errors, client } = await openExplorer(t, suite);
   const accent = (): Promise<string> => page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--accent').trim());
   const before = await accent();
   t.equal(await page.getAttribute('body', 'data-tree-style'), 'none');
@@ -203,45 +163,8 @@ t.test('CSS kept in the tree (explorer/style, property css) styles the page live
   t.same(errors, []);
 });
 
-t.test('create a child and delete a node (after confirming)', { timeout: 60_000 }, async (t) => {
-  const { page, errors, client } = await setup(t, '#lion');
-  await inspectorShows(page, 'lion');
-  await page.locator('summary', { hasText: 'New child' }).click();
-  await page.fill('#new-child-name', 'bad name');
-  await page.getByRole('button', { name: 'Create' }).click();
-  await page.locator('.new-child .error[data-code="INVALID_LABEL"]').waitFor();
-  t.pass('a name with a space: INVALID_LABEL inline');
-  await page.fill('#new-child-name', 'Simba');
-  await page.getByRole('button', { name: 'Create' }).click();
-  await page.locator('.new-child .error[data-code="ALREADY_EXISTS"]').waitFor();
-  t.pass('an existing name: ALREADY_EXISTS inline');
-  await page.fill('#new-child-name', 'Kovu');
-  await page.fill('#new-child-description', 'Adopted');
-  await page.getByRole('button', { name: 'Create' }).click();
-  await inspectorShows(page, 'lion/Kovu');
-  t.equal(await item(page, 'lion/Kovu').getAttribute('aria-selected'), 'true', 'the new child is selected in the tree');
-  t.equal((await client.getNode('lion/Kovu'))?.description, 'Adopted', 'the Node client sees it');
-  t.same((await client.getNode('lion'))?.childNames, ['Simba', 'Nala', 'Kovu'], 'and the parent lists it');
-
-  const del = page.getByRole('button', { name: 'Delete lion/Kovu' });
-  await del.click();
-  const dialog = page.locator('dialog#confirm-delete');
-  await dialog.waitFor({ state: 'visible' });
-  t.equal(await dialog.locator('.target').textContent(), 'lion/Kovu');
-  await dialog.getByRole('button', { name: 'Cancel' }).click();
-  await dialog.waitFor({ state: 'hidden' });
-  t.ok(await client.getNode('lion/Kovu'), 'cancel keeps the node');
-  await del.click();
-  await dialog.getByRole('button', { name: 'Delete' }).click();
-  await inspectorShows(page, 'lion');
-  await eventually(async () => (await client.getNode('lion/Kovu')) === undefined, 3000, 'lion/Kovu gone at the Node client');
-  t.same((await client.getNode('lion'))?.childNames, ['Simba', 'Nala'], 'the parent no longer lists it');
-  await item(page, 'lion/Kovu').waitFor({ state: 'detached' });
-  t.same(errors, []);
-});
-
 t.test('a branch with many children opens a page of rows at a time', { timeout: 60_000 }, async (t) => {
-  const { page, errors, client } = await setup(t);
+  const { page, errors, client } = await openExplorer(t, suite);
   const names = Array.from({ length: 1200 }, (_, i) => `n${String(i).padStart(4, '0')}`);
   await client.upsertNode([new TreeNode({ labelRule: 'big', description: 'many children', childNames: names }), ...names.map((n) => new TreeNode({ labelRule: `big/${n}` }))]);
   await item(page, 'big').waitFor();
@@ -258,28 +181,32 @@ t.test('a branch with many children opens a page of rows at a time', { timeout: 
   t.same(errors, []);
 });
 
-t.test('the page says when the server is gone, reconnects when it is back, and catches up', { timeout: 90_000 }, async (t) => {
-  const closer = new Closer(t);
-  const first = await startExplorerServer(closer, dist);
-  const { page, errors } = await openPage(closer, browser);
-  await page.goto(`${first.pageUrl}#lion`);
-  t.equal(await waitConnected(page), 'webtransport');
-  await inspectorShows(page, 'lion');
+t.test('a mounted backend is a branch like any other, found even when nothing lists it', { timeout: 60_000 }, async (t) => {
+  const zoo = new SimpleBackend();
+  await zoo.upsertNode([new TreeNode({ labelRule: 'penguin', description: 'Flightless', childNames: ['Pingu'] }), new TreeNode({ labelRule: 'penguin/Pingu', description: 'Noot noot' })]);
+  const root = await animalBackend();
+  // The node at the mount label lives in the root backend and lists nothing.
+  await root.upsertNode([new TreeNode({ labelRule: 'zoo', description: 'A mounted backend' })]);
+  const composite = new CompositeBackend(root);
+  await composite.mountBackend('zoo', zoo);
+  const { page, errors, client } = await openExplorer(t, suite, '#zoo', { backend: composite });
+  await inspectorShows(page, 'zoo');
+  t.equal(await page.locator('#inspector ul.children li.unlisted a[data-label="zoo/penguin"]').count(), 1, 'the inspector finds the mounted child');
+  await page.waitForSelector('li[data-label="zoo"][aria-expanded="false"]');
+  t.pass('and the tree now shows zoo as a branch');
+  await expand(page, 'zoo');
+  await expand(page, 'zoo/penguin');
+  await item(page, 'zoo/penguin/Pingu').waitFor();
+  t.pass('zoo → penguin → Pingu, through the mount');
 
-  await first.stop();
-  await page.waitForSelector('body[data-state="reconnecting"]', { timeout: 10_000 });
-  t.match(await page.textContent('#status-state'), /Reconnecting/, 'the status bar says so');
-
-  // Changes while the page is away, then the server comes back on the same ports.
-  const lion = (await first.backend.getNode('lion')) as TreeNode;
-  lion.description = 'Changed while the page was away';
-  await first.backend.upsertNode([lion, new TreeNode({ labelRule: 'zebra', description: 'new while away' })]);
-  await startExplorerServer(closer, dist, { backend: first.backend, certsDir: first.certsDir, port: first.server.port, httpPort: first.server.httpPort });
-  t.equal(await waitConnected(page, 20_000), 'webtransport', 'connected again, over WebTransport');
-  await page.waitForFunction(() => document.querySelector('.field[data-field="description"] .value')?.textContent === 'Changed while the page was away', undefined, { timeout: 5000 });
-  t.pass('the inspector caught up');
-  await item(page, 'zebra').waitFor({ timeout: 5000 });
-  t.pass('and the tree');
-  // Errors logged by the browser while the server was down are expected; none from the page's code.
-  t.same(errors.filter((e) => !e.startsWith('console:')), []);
+  const pingu = (await client.getNode('zoo/penguin/Pingu')) as TreeNode;
+  pingu.description = 'Noot noot!';
+  const since = Date.now();
+  await client.upsertNode([pingu]);
+  await page.waitForFunction(() => {
+    const row = document.querySelector('li[data-label="zoo/penguin/Pingu"] > .row');
+    return row?.classList.contains('flash') === true && row.querySelector('.desc')?.textContent === 'Noot noot!';
+  }, undefined, { timeout: LIVE_MS, polling: 'raf' });
+  t.pass(`a write inside the mount showed in ${Date.now() - since} ms, highlighted`);
+  t.same(errors, []);
 });
