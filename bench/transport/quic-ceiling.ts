@@ -2,11 +2,14 @@
  * The QUIC ceiling: what quiche itself can move, against what our engine moves over
  * real sockets. Both move 64 MiB on one stream, client to server, in this process.
  *
- *   quicheCeiling():   two quiche connections handing packets to each other directly
- *                      (no sockets, no timers): the most the binding allows.
- *   socketThroughput(): listenQuic + connectQuic over UDP on loopback.
+ *   quicheCeiling():    two quiche connections in one thread handing packets to each
+ *                       other directly (no sockets, no timers): the most the binding allows.
+ *   socketThroughput(): listenQuic + connectQuic over UDP on loopback, the server in a
+ *                       worker thread (serverThread: 'worker', default) or on this
+ *                       thread too ('same': the same CPU budget as the ceiling).
  *
- * Importing prints nothing; the lead's runner prints the ratio.
+ * Both report wall-clock and CPU time (cpuSeconds, all threads). Importing prints
+ * nothing; the lead's runner prints the ratio.
  */
 import { randomBytes } from 'node:crypto';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';

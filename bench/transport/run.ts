@@ -12,7 +12,8 @@
  * Results go to bench/results/transport.json as well.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDevCertificate } from '../../src/transport/certs/index.js';
 import { printTable, ratio, type BenchRow } from '../table.js';
@@ -30,9 +31,10 @@ const onlyAt = args.indexOf('--only');
 const ONLY = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? '').split(',')) : undefined;
 const want = (name: string): boolean => ONLY === undefined || ONLY.has(name);
 
+// Same sizes and counts for both sides; --quick shrinks them (a 32 MiB bulk node, one round).
 const P = QUICK
-  ? { rounds: 1, seedNodes: 10_000, bulkBytes: 64 * MiB, bulkReps: 1, getsWarmup: 5_000, getsTotal: 40_000, concurrency: 200, rttWarmup: 500, rttTotal: 3_000, watchWarmup: 100, watchSamples: 1_000, ceilingReps: 1 }
-  : { rounds: 3, seedNodes: 100_000, bulkBytes: 64 * MiB, bulkReps: 1, getsWarmup: 20_000, getsTotal: 150_000, concurrency: 200, rttWarmup: 2_000, rttTotal: 10_000, watchWarmup: 300, watchSamples: 3_000, ceilingReps: 3 };
+  ? { rounds: 1, seedNodes: 10_000, bulkBytes: 32 * MiB, getsWarmup: 4_000, getsTotal: 20_000, concurrency: 200, rttWarmup: 300, rttTotal: 2_000, watchWarmup: 100, watchSamples: 1_000, ceilingReps: 1 }
+  : { rounds: 3, seedNodes: 100_000, bulkBytes: 64 * MiB, getsWarmup: 10_000, getsTotal: 60_000, concurrency: 200, rttWarmup: 1_000, rttTotal: 5_000, watchWarmup: 300, watchSamples: 3_000, ceilingReps: 3 };
 /** Server and client accept nodes this big (the default limit is 16 MiB). */
 const MAX_CONTENT = P.bulkBytes + MiB;
 
@@ -80,7 +82,8 @@ async function alternate<T>(sides: readonly Side[], rounds: number, measure: (si
 }
 
 async function main(): Promise<void> {
-  console.log(`bench:transport${QUICK ? ' --quick' : ''} — node ${process.version}, servers in ${WHERE === 'process' ? 'child processes' : 'the clients\u2019 thread'}, ${fmt(P.seedNodes)} small nodes seeded, ${P.bulkBytes / MiB} MiB bulk node`);
+  const loadBefore = loadavg()[0] as number;
+  console.log(`bench:transport${QUICK ? ' --quick' : ''} — node ${process.version}, load average ${loadBefore.toFixed(1)}, servers in ${WHERE === 'process' ? 'child processes' : 'the clients\u2019 thread'}, ${fmt(P.seedNodes)} small nodes seeded, ${P.bulkBytes / MiB} MiB bulk node`);
   const rows: BenchRow[] = [];
   const peerOf = new Map<BenchRow, string>();
   const add = (row: BenchRow, peer = 'HTTP/2'): void => {
@@ -164,7 +167,7 @@ async function main(): Promise<void> {
         progress(`${side.name}: warm-up, 4 MiB upsert + get`);
         await bulkRoundTrip(client(side), warm);
       }
-      const results = await alternate(sides, Math.max(P.rounds, P.bulkReps), async (side) => {
+      const results = await alternate(sides, P.rounds, async (side) => {
         const { value: r, cpuMicros } = await withCpu(side, () => bulkRoundTrip(client(side), big));
         progress(`${side.name}: ${P.bulkBytes / MiB} MiB upsert ${fmt(r.upMBps)} MB/s, get ${fmt(r.downMBps)} MB/s, round trip ${fmt(r.roundTripSeconds * 1000)} ms, ${fmt(cpuMicros / 1000)} ms CPU`);
         return { ...r, cpuMs: cpuMicros / 1000 };
@@ -238,6 +241,8 @@ async function main(): Promise<void> {
     node: process.version,
     servers: WHERE,
     parameters: P,
+    // A busy machine slows both sides, but not evenly: read the CPU rows beside the wall-clock ones.
+    loadAverage: { before: loadBefore, after: loadavg()[0] },
     rows: rows.map((r) => ({
       workload: r.workload,
       unit: r.unit,
@@ -252,8 +257,8 @@ async function main(): Promise<void> {
       node: process.version,
     })),
   };
-  const out = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bench/results/transport.json');
-  const file = import.meta.url.endsWith('.ts') ? resolve(dirname(fileURLToPath(import.meta.url)), '../results/transport.json') : out;
+  // bench/results/ of the project, from bench/transport/ (source) or dist/bench/transport/ (built)
+  const file = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../results/transport.json' : '../../../bench/results/transport.json', import.meta.url));
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
   console.log(`\nresults written to ${file} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);

@@ -52,6 +52,8 @@ export class Http3ClientBackend implements Backend {
   readonly #subtreeFloor = new Map<string, number>();
   #connection: StreamOpener | undefined;
   #lastSequence = 0;
+  /** The server's journal history our sequence numbers belong to (see PROTOCOL.md §7). */
+  #epoch: string | undefined;
   #nextToken = 1;
   #closed = false;
   #ready: Promise<void>;
@@ -109,7 +111,7 @@ export class Http3ClientBackend implements Backend {
     let acknowledged!: () => void;
     const ack = new Promise<void>((resolve) => (acknowledged = resolve));
     const stream = await connection.openStream();
-    const subscription = runSubscription(stream, this.#lastSequence, this.#limits, this.#options.maxContentBytes + 1024 * 1024, (push) => {
+    const subscription = runSubscription(stream, this.#lastSequence, this.#epoch, this.#limits, this.#options.maxContentBytes + 1024 * 1024, (push) => {
       this.#onPush(push);
       if (!caughtUp) {
         caughtUp = true;
@@ -172,6 +174,7 @@ export class Http3ClientBackend implements Backend {
   #onPush(push: Push): void {
     switch (push.kind) {
       case 'journal':
+        if (push.epoch !== undefined) this.#epoch = push.epoch;
         for (const entry of push.entries) {
           if (!this.#olderThanOwnWrite(entry.label, entry.sequence)) this.#cache?.set(entry.label, { state: entry.node ? stateOf(entry.node) : null });
           this.#lastSequence = Math.max(this.#lastSequence, entry.sequence);
@@ -181,6 +184,7 @@ export class Http3ClientBackend implements Backend {
         break;
       case 'resync':
         // History before our last sequence is gone: nothing cached can be trusted.
+        if (push.epoch !== undefined) this.#epoch = push.epoch;
         this.#cache?.clear();
         this.#lastSequence = push.latest;
         break;

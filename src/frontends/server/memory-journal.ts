@@ -5,6 +5,11 @@ import type { TreeNode } from '../../tree/tree-node.js';
 
 /** Where a server reads changes from and learns of new ones. */
 export interface JournalSource {
+  /**
+   * Which history the sequence numbers belong to. A memory journal starts a new history
+   * (and numbering) whenever the server starts; a durable backend keeps one.
+   */
+  readonly epoch: string;
   latestSequence(): Promise<number>;
   getJournal(since: number, limit?: number): Promise<JournalAnswer>;
   /** Called with each new entry, in order; returns a function that stops it. */
@@ -22,6 +27,7 @@ const LISTENER = '\u0000wwatp-journal';
  * fall away past `capacity`, and a client asking for them is told to resync.
  */
 export class MemoryJournal implements JournalSource {
+  readonly epoch = `memory:${globalThis.crypto.randomUUID()}`;
   readonly #entries: JournalEntry[] = [];
   readonly #listeners = new Set<(entry: JournalEntry) => void>();
   #next = 1;
@@ -82,6 +88,7 @@ export class MemoryJournal implements JournalSource {
  * sequence numbers survive restarts, so clients resume across them.
  */
 export class BackendJournal implements JournalSource {
+  readonly epoch = 'durable';
   readonly #backend: JournaledBackend;
   readonly #listeners = new Set<(entry: JournalEntry) => void>();
   #delivered: number | undefined;

@@ -70,8 +70,10 @@ export async function serveStream(session: WwatpSession, input: AsyncIterable<Ui
         if (!message) continue;
         if (message.signal === Signal.SUBSCRIBE) {
           try {
-            const since = field.count(decodePayload(message.payload), 'since');
-            unsubscribe = await session.subscribe(since, (signal, payload) => void send(signal, message.requestId, payload).catch(() => unsubscribe?.()));
+            const body = decodePayload(message.payload);
+            const since = field.count(body, 'since');
+            const epoch = typeof body['epoch'] === 'string' ? body['epoch'] : undefined;
+            unsubscribe = await session.subscribe(since, (signal, payload) => void send(signal, message.requestId, payload).catch(() => unsubscribe?.()), epoch);
           } catch (error) {
             await send(Signal.ERROR, message.requestId, encodePayload(errorToWire(error)));
           }

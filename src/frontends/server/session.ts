@@ -134,12 +134,12 @@ export class WwatpSession {
    * acknowledges the subscription. A session
    * has one subscription: a second call replaces the first.
    */
-  async subscribe(since: number, sink: PushSink): Promise<() => void> {
+  async subscribe(since: number, sink: PushSink, epoch?: string): Promise<() => void> {
     this.#stopJournal?.();
     this.#stopJournal = undefined;
     this.#sinks.clear();
     this.#sinks.add(sink);
-    const first = await this.#catchUp(since);
+    const first = await this.#catchUp(since, epoch);
     // The first push always goes out: it acknowledges the subscription.
     sink(Signal.PUSH_JOURNAL, first.payload);
     let last = first.last;
@@ -157,13 +157,15 @@ export class WwatpSession {
    * past the latest (the client saw another history, e.g. before a memory journal
    * restarted), there are more than CATCH_UP_ENTRIES, or they would not fit in a message.
    */
-  async #catchUp(since: number): Promise<{ payload: Uint8Array; last: number }> {
+  async #catchUp(since: number, epoch: string | undefined): Promise<{ payload: Uint8Array; last: number }> {
     const answer = await this.journal.getJournal(since, CATCH_UP_ENTRIES);
-    if (answer.kind === 'entries' && since <= answer.latest && answer.entries.length < CATCH_UP_ENTRIES) {
-      const payload = encodePayload({ entries: journalEntriesToWire(answer.entries), latest: answer.latest });
+    // A client whose sequence numbers come from another history (a restarted memory server) must start over.
+    const sameHistory = epoch === undefined || epoch === this.journal.epoch;
+    if (sameHistory && answer.kind === 'entries' && since <= answer.latest && answer.entries.length < CATCH_UP_ENTRIES) {
+      const payload = encodePayload({ entries: journalEntriesToWire(answer.entries), latest: answer.latest, epoch: this.journal.epoch });
       if (payload.length <= this.#limits.maxContentBytes) return { payload, last: answer.entries.at(-1)?.sequence ?? since };
     }
-    return { payload: encodePayload({ resync: true, latest: answer.latest }), last: answer.latest };
+    return { payload: encodePayload({ resync: true, latest: answer.latest, epoch: this.journal.epoch }), last: answer.latest };
   }
 
   #push(signal: number, payload: Uint8Array): void {

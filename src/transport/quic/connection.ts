@@ -20,7 +20,6 @@ import { WriteScheduler } from './write-scheduler.js';
 /** The most packets one connection sends per turn, so peers and other connections get a go. */
 const PACKETS_PER_TURN = 64;
 const SCRATCH = new Uint8Array(64 * 1024);
-const OUT = Buffer.allocUnsafe(65_535);
 /** Transport error code APPLICATION_ERROR (RFC 9000 §20.1). */
 const APPLICATION_ERROR = 0x0c;
 /** A close that sends this many packets without draining is a quiche bug: stop. */
@@ -265,17 +264,18 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
 
   private sendPackets(): void {
     const ep = this.endpoint;
-    const buf = OUT;
     for (let budget = PACKETS_PER_TURN; budget > 0; budget--) {
+      const buf = ep.takeBuffer(this);
+      if (!buf) return; // the endpoint reschedules us when buffers come back
       let r;
       try {
         r = this.quiche.send(buf);
       } catch {
         r = null;
       }
-      if (r === null) return;
+      if (r === null) return ep.returnBuffer(buf);
       if (budget === PACKETS_PER_TURN) this.sendEpoch++;
-      ep.transmitCopy(buf, r[0], r[1].to);
+      ep.transmit(buf, r[0], r[1].to);
       if (this.closingLocally && !this.closeInfo && ++this.sentSinceClose > MAX_PACKETS_WHILE_CLOSING) return this.abandon();
     }
     ep.schedule(this); // more to send: next turn, after the poll phase had its go

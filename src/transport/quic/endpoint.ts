@@ -101,15 +101,6 @@ export class UdpEndpoint {
     this.free.push(buf);
   }
 
-  /** Sends a copy of `len` bytes of `buf` (no completion callback: the copy is the kernel's). */
-  transmitCopy(buf: Buffer, len: number, to: Host): void {
-    if (this.closing) return;
-    const packet = Buffer.allocUnsafe(len);
-    buf.copy(packet, 0, 0, len);
-    if (this.connected) this.socket.send(packet);
-    else this.socket.send(packet, to.port, to.host);
-  }
-
   /** Sends `len` bytes of `buf`; the buffer comes back to the pool when the kernel has it. */
   transmit(buf: Buffer, len: number, to: Host): void {
     if (this.closing) {

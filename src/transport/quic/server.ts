@@ -5,6 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { RemoteInfo } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { WwatpError } from '../../tree/errors.js';
 import { CID_LEN, quiche, type Config, type Header } from './binding.js';
 import { QuicheConnection } from './connection.js';
@@ -37,11 +39,21 @@ export interface QuicServer {
 export async function listenQuic(options: ListenQuicOptions): Promise<QuicServer> {
   const config = makeConfig(options, options.cert, options.key);
   const endpoint = await UdpEndpoint.open({
-    host: options.host ?? '127.0.0.1',
+    host: await resolveHost(options.host ?? '127.0.0.1'),
     port: options.port ?? 0,
     bufferSize: options.maxUdpPayload ?? TRANSPORT_DEFAULTS.maxUdpPayload,
   });
   return new Server(endpoint, options, config);
+}
+
+/** The socket wants an IP address ('localhost' is looked up). */
+async function resolveHost(host: string): Promise<string> {
+  if (isIP(host)) return host;
+  try {
+    return (await lookup(host)).address;
+  } catch (err) {
+    throw new WwatpError('UNAVAILABLE', `cannot resolve ${host}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 function makeConfig(options: ListenQuicOptions, cert: string, key: string): Config {

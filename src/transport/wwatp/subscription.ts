@@ -8,8 +8,8 @@ import { Signal } from './signals.js';
 import type { ByteStream } from './byte-stream.js';
 
 export type Push =
-  | { kind: 'journal'; entries: JournalEntry[]; latest: number }
-  | { kind: 'resync'; latest: number }
+  | { kind: 'journal'; entries: JournalEntry[]; latest: number; epoch: string | undefined }
+  | { kind: 'resync'; latest: number; epoch: string | undefined }
   | { kind: 'listener'; name: string; rule: string; label: string; node: TreeNode | undefined }
   | { kind: 'marker'; token: number };
 
@@ -17,8 +17,8 @@ export type Push =
  * The client end of a push subscription: sends SUBSCRIBE(since), keeps its side of the
  * stream open, and hands each push to `onPush` in order. Resolves when the stream ends.
  */
-export async function runSubscription(stream: ByteStream, since: number, limits: DecodeLimits, maxMessageBytes: number, onPush: (push: Push) => void): Promise<void> {
-  for (const chunk of encodeMessage(Signal.SUBSCRIBE, 0, encodePayload({ since }))) await stream.write(chunk);
+export async function runSubscription(stream: ByteStream, since: number, epoch: string | undefined, limits: DecodeLimits, maxMessageBytes: number, onPush: (push: Push) => void): Promise<void> {
+  for (const chunk of encodeMessage(Signal.SUBSCRIBE, 0, encodePayload(epoch === undefined ? { since } : { since, epoch }))) await stream.write(chunk);
   const reader = new ChunkReader();
   const assembler = new MessageAssembler(maxMessageBytes);
   for await (const bytes of stream.readable) {
@@ -27,10 +27,12 @@ export async function runSubscription(stream: ByteStream, since: number, limits:
       if (!message) continue;
       const p = decodePayload(message.payload);
       switch (message.signal) {
-        case Signal.PUSH_JOURNAL:
-          if (p['resync'] === true) onPush({ kind: 'resync', latest: field.count(p, 'latest') });
-          else onPush({ kind: 'journal', entries: journalEntriesFromWire(p['entries'], limits), latest: field.count(p, 'latest') });
+        case Signal.PUSH_JOURNAL: {
+          const epoch = typeof p['epoch'] === 'string' ? p['epoch'] : undefined;
+          if (p['resync'] === true) onPush({ kind: 'resync', latest: field.count(p, 'latest'), epoch });
+          else onPush({ kind: 'journal', entries: journalEntriesFromWire(p['entries'], limits), latest: field.count(p, 'latest'), epoch });
           break;
+        }
         case Signal.PUSH_LISTENER:
           onPush({ kind: 'listener', name: field.string(p, 'name'), rule: field.string(p, 'rule'), label: field.string(p, 'label'), node: field.maybeNode(p, 'node', limits) });
           break;

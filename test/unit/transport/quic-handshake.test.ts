@@ -116,3 +116,12 @@ t.test('an unknown QUIC version gets a Version Negotiation packet', { timeout: 1
   t.equal(vn.readUInt32BE(1), 0, 'version 0 marks Version Negotiation');
   t.same([...vn.subarray(6, 14)], new Array(8).fill(9), 'echoes our source id as its destination');
 });
+
+t.test('IPv6 loopback, the IP checked against the certificate', { timeout: 10_000 }, async (t) => {
+  const s = await listenQuic({ host: '::1', cert: dev.cert, key: dev.key, alpn: ALPN, onConnection: () => {} });
+  t.teardown(() => s.close());
+  t.equal(s.address.host, '::1');
+  const c = await connectQuic({ host: '::1', port: s.address.port, alpn: ALPN, ca: dev.cert });
+  t.same(c.remoteAddress, s.address);
+  await c.close();
+});
