@@ -32,9 +32,14 @@ export class SimpleBackend implements Backend {
     return this.#nodes.size;
   }
 
-  async getNode(label: string): Promise<TreeNode | undefined> {
-    const state = this.#nodes.get(label) ?? this.#nodes.get(normalizeLabel(label));
-    return state && nodeFromState(state);
+  // Not `async`: the hot path hands back an already-resolved promise, which is cheaper.
+  getNode(label: string): Promise<TreeNode | undefined> {
+    try {
+      const state = this.#nodes.get(label) ?? this.#nodes.get(normalizeLabel(label));
+      return Promise.resolve(state && nodeFromState(state));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async upsertNode(nodes: readonly TreeNode[]): Promise<boolean> {
