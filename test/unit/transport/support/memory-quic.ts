@@ -10,6 +10,7 @@ import type {
   QuicBidiStream, QuicCloseInfo, QuicConnection, QuicIncomingStream, QuicUniRecvStream, QuicUniSendStream,
 } from '../../../../src/transport/quic/types.js';
 import { connectionClosed, MemoryPipe, type PipeOptions } from './memory-pipe.js';
+export { prng as seededRandom } from '../../../conformance/random.js';
 
 export interface MemoryQuicOptions {
   /** Largest chunk a write is split into (default 64 KiB); 1 makes every byte its own chunk. */
@@ -197,14 +198,3 @@ async function* iterate(pipe: MemoryPipe): AsyncGenerator<Uint8Array> {
   }
 }
 
-/** A small deterministic PRNG (mulberry32) for reproducible chunking. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
