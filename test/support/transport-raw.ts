@@ -6,12 +6,10 @@
  */
 import dgram from 'node:dgram';
 import { connectQuic } from '../../src/transport/quic/index.js';
-import type { QuicCloseInfo, QuicConnection, QuicReadable, QuicUniSendStream } from '../../src/transport/quic/types.js';
+import type { QuicCloseInfo, QuicConnection, QuicUniSendStream } from '../../src/transport/quic/types.js';
 import { H3Connection } from '../../src/transport/h3/connection.js';
-import { FrameReader } from '../../src/transport/h3/frame-reader.js';
 import { encodeFrame, FRAME } from '../../src/transport/h3/frames.js';
 import type { HeaderList } from '../../src/transport/h3/headers.js';
-import { decodeFieldSection } from '../../src/transport/h3/qpack/decoder.js';
 import { encodeFieldSection } from '../../src/transport/h3/qpack/encoder.js';
 import { concat, quicErrorCode } from '../../src/transport/h3/stream-util.js';
 import { encodeVarint } from '../../src/transport/varint.js';
@@ -19,6 +17,7 @@ import { ChunkReader } from '../../src/transport/wwatp/chunk-codec.js';
 import { MessageAssembler } from '../../src/transport/wwatp/message-assembler.js';
 import { decodePayload } from '../../src/transport/wwatp/payloads.js';
 import { within } from './transport-env.js';
+import { readRawResponse, type RawResponse } from '../unit/transport/support/h3-harness.js';
 
 export { concat, encodeVarint };
 
@@ -68,35 +67,9 @@ export function wwatpHeaders(authority: string, method = 'POST', path = '/wwatp'
   return [[':method', method], [':scheme', 'https'], [':authority', authority], [':path', path], ['content-type', 'application/wwatp']];
 }
 
-export interface RawResponse {
-  readonly headers: HeaderList[];
-  readonly body: Uint8Array;
-  /** The application code of RESET_STREAM / STOP_SENDING, when the server abandoned the stream. */
-  readonly resetCode: number | undefined;
-}
+// The HTTP/3 suites' reader of raw responses: HEADERS and DATA until FIN or a reset.
+export { readRawResponse, type RawResponse } from '../unit/transport/support/h3-harness.js';
 
-/** Reads HEADERS and DATA frames until FIN or a reset. */
-export async function readRawResponse(stream: QuicReadable): Promise<RawResponse> {
-  const frames = new FrameReader();
-  const headers: HeaderList[] = [];
-  const body: Uint8Array[] = [];
-  for (;;) {
-    let chunk: Uint8Array | undefined;
-    try {
-      chunk = await stream.read();
-    } catch (err) {
-      return { headers, body: concat(body), resetCode: quicErrorCode(err) ?? -1 };
-    }
-    if (chunk === undefined) return { headers, body: concat(body), resetCode: undefined };
-    frames.push(chunk);
-    for (let e = frames.next(); e !== undefined; e = frames.next()) {
-      if (e.kind === 'data') body.push(e.bytes);
-      else if (e.kind === 'frame' && e.type === FRAME.HEADERS) headers.push(decodeFieldSection(e.payload));
-    }
-  }
-}
-
-/** Writes `request` on a fresh bidi stream (then FIN unless told otherwise) and reads the answer. */
 export async function exchange(quic: QuicConnection, request: Uint8Array, fin = true): Promise<RawResponse> {
   const stream = quic.openBidiStream();
   const answer = readRawResponse(stream);
