@@ -34,15 +34,4 @@ export function bulkNode(label: string, bytes: number): TreeNode {
   return node;
 }
 
-/** `count` label indexes in [0, n), pseudo-random and the same on every run. */
-export function picks(n: number, count: number): Uint32Array {
-  const out = new Uint32Array(count);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < count; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = (x >>> 0) % n;
-  }
-  return out;
-}
+export { picks } from '../picks.js';

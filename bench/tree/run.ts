@@ -1,5 +1,6 @@
 import { SimpleBackend } from '../../src/backends/simple-backend.js';
 import { TreeNode } from '../../src/tree/tree-node.js';
+import { picks } from '../picks.js';
 import { printTable, secondsSince, type BenchRow } from '../table.js';
 
 /**
@@ -33,22 +34,10 @@ function makeNode(i: number): TreeNode {
   return node;
 }
 
-function shuffledIndexes(n: number, count: number): Uint32Array {
-  const out = new Uint32Array(count);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < count; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = (x >>> 0) % n;
-  }
-  return out;
-}
-
 async function main(): Promise<void> {
   console.log(`bench:tree — ${NODES.toLocaleString('en-US')} nodes, ${PAYLOAD + 4}-byte contents, node ${process.version}`);
   const rows: BenchRow[] = [];
-  const picks = shuffledIndexes(NODES, GETS);
+  const order = picks(NODES, GETS);
   const labels = Array.from({ length: NODES }, (_, i) => labelOf(i));
 
   // Peer: a plain Map of label -> the same 100-byte contents.
@@ -64,7 +53,7 @@ async function main(): Promise<void> {
   const mapBytes = heapBytes() - before;
   t0 = process.hrtime.bigint();
   let hits = 0;
-  for (let i = 0; i < GETS; i++) if (map.get(labels[picks[i] as number] as string)) hits++;
+  for (let i = 0; i < GETS; i++) if (map.get(labels[order[i] as number] as string)) hits++;
   const mapGet = GETS / secondsSince(t0);
   if (hits !== GETS) throw new Error('map lost entries');
   map.clear();
@@ -90,7 +79,7 @@ async function main(): Promise<void> {
 
   t0 = process.hrtime.bigint();
   let found = 0;
-  for (let i = 0; i < GETS; i++) if (await backend.getNode(labels[picks[i] as number] as string)) found++;
+  for (let i = 0; i < GETS; i++) if (await backend.getNode(labels[order[i] as number] as string)) found++;
   const gets = GETS / secondsSince(t0);
   if (found !== GETS) throw new Error(`backend lost nodes: ${found}/${GETS}`);
 
@@ -100,7 +89,7 @@ async function main(): Promise<void> {
   found = 0;
   for (let i = 0; i < GETS; i += BATCH) {
     const batch: Array<Promise<unknown>> = [];
-    for (let k = i; k < i + BATCH && k < GETS; k++) batch.push(backend.getNode(labels[picks[k] as number] as string));
+    for (let k = i; k < i + BATCH && k < GETS; k++) batch.push(backend.getNode(labels[order[k] as number] as string));
     for (const node of await Promise.all(batch)) if (node) found++;
   }
   const batchedGets = GETS / secondsSince(t0);
