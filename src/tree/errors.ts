@@ -21,6 +21,8 @@ export const ERROR_CODES = [
   'UNAVAILABLE',
   'CLOSED',
   'INTERNAL',
+  // Appended, never inserted: the CLI's exit status is 10 + the index.
+  'INVALID_FILTER',
 ] as const;
 
 export type WwatpErrorCode = (typeof ERROR_CODES)[number];
