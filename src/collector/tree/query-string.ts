@@ -13,7 +13,7 @@ import type { FilterOperator, JsonValue, SearchFilter, SearchOrder, SearchQuery 
  *           | "q=" text               full text
  *           | "order=" key *("," key) key = ["-"|"+"] field
  *           | "limit=" n | "offset=" n
- *   field   = name *( "." name )      name = [A-Za-z0-9_]+
+ *   field   = name *( "." (name | index) )   name = [A-Za-z_][A-Za-z0-9_]*, index = 1*9DIGIT
  *
  * Terms are split on `&` and lists on `,` before percent-decoding, so `%26` and `%2C`
  * are literal characters. A value is typed by its content: JSON numbers, true, false
@@ -26,7 +26,8 @@ export const MAX_QUERY_TERMS = 64;
 export const MAX_SEARCH_LIMIT = 100_000;
 
 const NAME_CHAR = /[A-Za-z0-9_.]/;
-const FIELD = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$/;
+// The same names the store accepts (search/field-path.ts): numeric segments index arrays.
+const FIELD = /^[A-Za-z_][A-Za-z0-9_]*(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]{1,9}))*$/;
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const RESERVED = new Set(['q', 'order', 'limit', 'offset']);
 
@@ -80,7 +81,7 @@ export function typedValue(text: string, term = text, at = 0): JsonValue {
 function checkField(field: string, term: string, at: number): string {
   if (field === '') throw bad('a field name is missing before the operator', term, at);
   if (!FIELD.test(field)) {
-    throw bad(`${JSON.stringify(field)} is not a field name (letters, digits and _, joined by single dots)`, term, at);
+    throw bad(`${JSON.stringify(field)} is not a field name (letters, digits and _ joined by single dots, not starting with a digit; numeric segments index arrays)`, term, at);
   }
   return field;
 }

@@ -1,0 +1,552 @@
+import type { Backend, NodeListener, Transaction } from '../../backends/backend.js';
+import { checkedStates, relativeLabel, relativeRule, unsupportedLayers } from '../../backends/backend-helpers.js';
+import { ListenerRegistry } from '../../backends/listener-registry.js';
+import { checkTransaction } from '../../backends/transaction-rules.js';
+import { WwatpError } from '../../tree/errors.js';
+import { parseLabelRule, type LabelRule } from '../../tree/label-rule.js';
+import { absoluteChildName, normalizeLabel, normalizeLabelOrRoot } from '../../tree/labels.js';
+import { DEFAULT_MAX_CONTENT_BYTES } from '../../tree/limits.js';
+import { nodeFromState, type TreeNode } from '../../tree/tree-node.js';
+import type { Version } from '../../tree/versions.js';
+import type { CollectionInfo, CollectionRecord, CollectorChange } from '../types.js';
+import { SCHEMALESS } from '../types.js';
+import type { CollectionStoreApi, CollectorApi } from './collector-api.js';
+import {
+  collectionNode,
+  directoriesOf,
+  directoryChildren,
+  directoryNode,
+  FILES_SEGMENT,
+  fileNode,
+  MAX_LISTED_RECORDS,
+  namespaceNode,
+  readCollectionWrite,
+  readFileWrite,
+  readRecordWrite,
+  recordNode,
+} from './nodes.js';
+import { fileLabel, labelOf, placeOf, type Place } from './places.js';
+import { parseQueryString } from './query-string.js';
+import { couldReach, couldReachChildren, literalChild, searchTarget } from './rule-walk.js';
+
+export interface CollectorBackendOptions {
+  /** Largest contents a written node may carry (default 16 MiB). */
+  maxContentBytes?: number;
+}
+
+/** The namespace whose `protos` collection registers `.proto` sources when written. */
+const SYSTEM = 'system';
+const PAGE = 1000;
+
+/** One planned write, checked before anything is written. */
+type Op =
+  | { kind: 'collection'; place: Extract<Place, { kind: 'collection' }>; node: TreeNode }
+  | { kind: 'record'; place: Extract<Place, { kind: 'record' }>; node: TreeNode }
+  | { kind: 'proto'; place: Extract<Place, { kind: 'record' }>; node: TreeNode }
+  | { kind: 'file'; place: Extract<Place, { kind: 'file' }>; node: TreeNode }
+  | { kind: 'derived' };
+
+/**
+ * The Collector as a tree (docs/COLLECTOR.md): namespaces, collections, records and
+ * files are nodes; `queryNodes('<ns>/<collection>/*?year>=2000')` runs the store's
+ * search. Listeners are fed from the Collector's own change feed, so writes made
+ * through gRPC or directly on the Collector notify tree watchers too.
+ */
+export class CollectorBackend implements Backend {
+  readonly #collector: CollectorApi;
+  readonly #listeners = new ListenerRegistry();
+  readonly #maxContentBytes: number;
+  readonly #unsubscribe: () => void;
+  // Notifications for changes reported by the Collector, delivered in order.
+  #chain: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(collector: CollectorApi, options: CollectorBackendOptions = {}) {
+    this.#collector = collector;
+    this.#maxContentBytes = options.maxContentBytes ?? DEFAULT_MAX_CONTENT_BYTES;
+    this.#unsubscribe = collector.onChange((change) => this.#onChange(change));
+  }
+
+  /** Stops listening to the Collector (which the caller still owns and closes). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe();
+    await this.#chain;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  async getNode(label: string): Promise<TreeNode | undefined> {
+    const place = placeOf(normalizeLabel(label));
+    return place && this.#nodeAt(place);
+  }
+
+  async #store(namespace: string, name: string): Promise<CollectionStoreApi | undefined> {
+    return this.#collector.repo.collection(namespace, name);
+  }
+
+  async #nodeAt(place: Place): Promise<TreeNode | undefined> {
+    switch (place.kind) {
+      case 'namespace': {
+        const infos = await this.#collections(place.namespace);
+        return infos.length === 0 ? undefined : namespaceNode(place.namespace, infos.map((i) => i.name));
+      }
+      case 'collection': {
+        const info = await this.#collector.repo.describe(place.namespace, place.name);
+        return info && this.#collectionNode(info);
+      }
+      case 'record': {
+        const store = await this.#store(place.namespace, place.name);
+        const record = store && (await store.get(place.id));
+        return record && recordNode(place.namespace, place.name, record);
+      }
+      case 'file': {
+        const store = await this.#store(place.namespace, place.name);
+        if (!store) return undefined;
+        if (place.path !== '') {
+          const file = await store.getFile(place.path);
+          if (file) return fileNode(place.namespace, place.name, file);
+        }
+        const paths = (await store.listFiles(place.path === '' ? undefined : place.path)).map((f) => f.path);
+        const children = directoryChildren(paths, place.path);
+        return children.length === 0 ? undefined : directoryNode(place.namespace, place.name, place.path, children);
+      }
+    }
+  }
+
+  async #collections(namespace: string): Promise<CollectionInfo[]> {
+    try {
+      return await this.#collector.repo.collections(namespace);
+    } catch (error) {
+      // A namespace name the Collector refuses cannot hold anything.
+      if (WwatpError.is(error, 'INVALID_LABEL') || WwatpError.is(error, 'NOT_FOUND')) return [];
+      throw error;
+    }
+  }
+
+  async #collectionNode(info: CollectionInfo): Promise<TreeNode> {
+    const store = await this.#store(info.namespace, info.name);
+    if (!store) return collectionNode(info, []);
+    const ids = await store.ids('', MAX_LISTED_RECORDS);
+    const hasFiles = (await store.listFiles()).length > 0;
+    return collectionNode(info, [...ids, ...(hasFiles ? [FILES_SEGMENT] : [])]);
+  }
+
+  async getPageTree(label: string): Promise<TreeNode[]> {
+    const page = await this.getNode(label);
+    if (!page) return [];
+    const place = placeOf(page.labelRule);
+    if (place?.kind === 'collection') {
+      // The listed records in one read rather than one per child name.
+      const store = await this.#store(place.namespace, place.name);
+      const out = store ? (await store.list({ offset: 0, limit: MAX_LISTED_RECORDS })).map((r) => recordNode(place.namespace, place.name, r)) : [];
+      if (page.childNames.includes(FILES_SEGMENT)) {
+        const files = await this.getNode(`${page.labelRule}/${FILES_SEGMENT}`);
+        if (files) out.push(files);
+      }
+      return out;
+    }
+    const out: TreeNode[] = [];
+    for (const name of page.childNames) {
+      const node = await this.getNode(absoluteChildName(page.labelRule, name));
+      if (node) out.push(node);
+    }
+    return out;
+  }
+
+  async relativeGetPageTree(node: TreeNode, label: string): Promise<TreeNode[]> {
+    return this.getPageTree(relativeLabel(node, label));
+  }
+
+  async queryNodes(rule: string): Promise<TreeNode[]> {
+    const parsed = parseLabelRule(rule);
+    if (parsed.query !== undefined) return this.#search(parsed);
+    if (parsed.exact) {
+      if (parsed.path === '') return [];
+      const node = await this.getNode(parsed.path);
+      return node ? [node] : [];
+    }
+    const out: TreeNode[] = [];
+    await this.#walk(parsed, (node) => {
+      if (parsed.matches(node.labelRule)) out.push(node);
+    });
+    return out;
+  }
+
+  async relativeQueryNodes(node: TreeNode, rule: string): Promise<TreeNode[]> {
+    return this.queryNodes(relativeRule(node, rule));
+  }
+
+  async #search(rule: LabelRule): Promise<TreeNode[]> {
+    const target = searchTarget(rule.path);
+    const query = parseQueryString(rule.query ?? '');
+    if (target.namespace !== undefined && target.collection !== undefined) {
+      const store = await this.#store(target.namespace, target.collection);
+      if (!store) return [];
+      const { namespace, collection } = target;
+      return (await store.search(query)).map((hit) => recordNode(namespace, collection, hit.record));
+    }
+    const results = await this.#collector.repo.searchCollections({
+      ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
+      ...(target.collection !== undefined ? { collectionNames: [target.collection] } : {}),
+      query,
+    });
+    const out: TreeNode[] = [];
+    for (const result of results) for (const hit of result.hits) out.push(recordNode(result.namespace, result.collection, hit.record));
+    return out;
+  }
+
+  /** Visits every node a rule could reach, parents before children, skipping branches it cannot. */
+  async #walk(rule: LabelRule | undefined, visit: (node: TreeNode) => void): Promise<void> {
+    const reach = (label: string): boolean => rule === undefined || couldReach(rule.path, label);
+    const below = (label: string): boolean => rule === undefined || couldReachChildren(rule.path, label);
+    const only = rule && literalChild(rule.path, '');
+    const namespaces = only !== undefined ? [only] : await this.#collector.repo.namespaces();
+    for (const namespace of namespaces) {
+      if (!reach(namespace)) continue;
+      const infos = await this.#collections(namespace);
+      if (infos.length === 0) continue;
+      visit(namespaceNode(namespace, infos.map((i) => i.name)));
+      if (!below(namespace)) continue;
+      for (const info of infos) {
+        const label = `${namespace}/${info.name}`;
+        if (!reach(label)) continue;
+        const store = await this.#store(namespace, info.name);
+        if (!store) continue;
+        const first = await store.list({ offset: 0, limit: PAGE });
+        const files = await store.listFiles();
+        visit(collectionNode(info, [...first.slice(0, MAX_LISTED_RECORDS).map((r) => r.id), ...(files.length > 0 ? [FILES_SEGMENT] : [])]));
+        if (!below(label)) continue;
+        const id = rule && literalChild(rule.path, label);
+        if (id === undefined) {
+          await this.#eachRecord(store, first, (record) => {
+            if (reach(`${label}/${record.id}`)) visit(recordNode(namespace, info.name, record));
+          });
+        } else if (id !== FILES_SEGMENT) {
+          const record = await store.get(id);
+          if (record) visit(recordNode(namespace, info.name, record));
+        }
+        if (files.length > 0 && reach(`${label}/${FILES_SEGMENT}`)) {
+          const paths = files.map((f) => f.path);
+          for (const dir of directoriesOf(paths)) if (!paths.includes(dir)) visit(directoryNode(namespace, info.name, dir, directoryChildren(paths, dir)));
+          for (const listed of files) {
+            if (!reach(fileLabel(namespace, info.name, listed.path))) continue;
+            // Listings leave the bytes out; read each file whole.
+            const file = await store.getFile(listed.path);
+            if (file) visit(fileNode(namespace, info.name, file));
+          }
+        }
+      }
+    }
+  }
+
+  async #eachRecord(store: CollectionStoreApi, first: CollectionRecord[], visit: (record: CollectionRecord) => void): Promise<void> {
+    let page = first;
+    let offset = 0;
+    for (;;) {
+      for (const record of page) visit(record);
+      if (page.length < PAGE) return;
+      offset += page.length;
+      page = await store.list({ offset, limit: PAGE });
+    }
+  }
+
+  async getFullTree(): Promise<TreeNode[]> {
+    const out: TreeNode[] = [];
+    await this.#walk(undefined, (node) => out.push(node));
+    return out;
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /** Maps a node to the write it asks for, refusing what cannot be written, before anything is written. */
+  async #plan(node: TreeNode, pendingCollections: Set<string>): Promise<Op> {
+    const place = placeOf(node.labelRule);
+    if (!place) throw new WwatpError('INVALID_LABEL', `"${node.labelRule}" names nothing in the collector: use <namespace>/<collection>[/<record id> | /.files/<path>]`);
+    switch (place.kind) {
+      case 'namespace':
+        // Namespaces exist while they hold collections; writing one (a tree copy does) changes nothing.
+        return { kind: 'derived' };
+      case 'collection': {
+        if (place.namespace === SYSTEM) throw new WwatpError('UNSUPPORTED', `the "${SYSTEM}" namespace belongs to the registry; its collections cannot be defined through the tree`);
+        const write = readCollectionWrite(node);
+        const existing = await this.#collector.repo.describe(place.namespace, place.name);
+        if (existing && existing.messageType !== write.messageType) {
+          throw new WwatpError(
+            'TYPE_MISMATCH',
+            `collection "${node.labelRule}" holds ${existing.messageType}; its messageType cannot change to ${write.messageType} (delete the collection and create it again)`,
+          );
+        }
+        pendingCollections.add(labelOf(place));
+        return { kind: 'collection', place, node };
+      }
+      case 'record': {
+        const write = readRecordWrite(node);
+        const info = await this.#collector.repo.describe(place.namespace, place.name);
+        if (!info) {
+          if (pendingCollections.has(`${place.namespace}/${place.name}`)) return { kind: 'record', place, node };
+          throw new WwatpError('NOT_FOUND', `no collection "${place.namespace}/${place.name}" for record "${node.labelRule}": create it first (upsert it with a messageType)`);
+        }
+        if (write.type !== undefined && write.type !== info.messageType) {
+          throw new WwatpError('TYPE_MISMATCH', `record "${node.labelRule}" says type ${write.type}, but collection ${place.namespace}/${place.name} holds ${info.messageType}`);
+        }
+        if (place.namespace === SYSTEM && place.name === 'protos') return { kind: 'proto', place, node };
+        if (place.namespace === SYSTEM) throw new WwatpError('UNSUPPORTED', `records of "${SYSTEM}/${place.name}" are written by the registry, not through the tree`);
+        return { kind: 'record', place, node };
+      }
+      case 'file': {
+        if (place.path === '' || !(node.hasProperty('data') || node.hasProperty('uri'))) {
+          if (node.propertyInfos.length === 0) return { kind: 'derived' }; // a directory node: derived from its files
+        }
+        readFileWrite(node);
+        if (place.path === '') throw new WwatpError('INVALID_LABEL', `"${node.labelRule}" is the files directory itself; write files below it`);
+        const info = await this.#collector.repo.describe(place.namespace, place.name);
+        if (!info && !pendingCollections.has(`${place.namespace}/${place.name}`)) {
+          throw new WwatpError('NOT_FOUND', `no collection "${place.namespace}/${place.name}" for file "${node.labelRule}"`);
+        }
+        return { kind: 'file', place, node };
+      }
+    }
+  }
+
+  async #apply(op: Op, priorVersion?: number): Promise<void> {
+    switch (op.kind) {
+      case 'derived':
+        return;
+      case 'collection': {
+        const { namespace, name } = op.place;
+        const write = readCollectionWrite(op.node);
+        const spec = {
+          namespace,
+          name,
+          messageType: write.messageType,
+          ...(write.indexedFields !== undefined ? { indexedFields: write.indexedFields } : {}),
+          ...(write.labels !== undefined ? { labels: write.labels } : {}),
+        };
+        const existing = await this.#collector.repo.describe(namespace, name);
+        if (existing) await this.#collector.repo.updateCollection(spec);
+        else await this.#collector.repo.createCollection(spec);
+        return;
+      }
+      case 'record': {
+        const { namespace, name, id } = op.place;
+        const store = await this.#store(namespace, name);
+        if (!store) throw new WwatpError('NOT_FOUND', `no collection "${namespace}/${name}"`);
+        const write = readRecordWrite(op.node);
+        const input = { id, json: write.json, version: write.version, ...(write.dataUri !== undefined ? { dataUri: write.dataUri } : {}) };
+        if (priorVersion === undefined) await store.upsert(input);
+        else await store.update(input, priorVersion);
+        return;
+      }
+      case 'proto': {
+        const write = readRecordWrite(op.node);
+        const source = write.json['source'];
+        const namespace = write.json['namespace'];
+        const fileName = write.json['fileName'] ?? write.json['name'];
+        if (typeof source !== 'string') {
+          throw new WwatpError('INVALID_PROPERTY', `registering a proto: "${labelOf(op.place)}" needs record.source (the .proto text)`);
+        }
+        await this.#collector.registry.registerProto(
+          typeof namespace === 'string' && namespace !== '' ? namespace : 'default',
+          source,
+          typeof fileName === 'string' ? fileName : op.place.id,
+        );
+        return;
+      }
+      case 'file': {
+        const store = await this.#store(op.place.namespace, op.place.name);
+        if (!store) throw new WwatpError('NOT_FOUND', `no collection "${op.place.namespace}/${op.place.name}"`);
+        await store.putFile({ path: op.place.path, ...readFileWrite(op.node) });
+        return;
+      }
+    }
+  }
+
+  async upsertNode(nodes: readonly TreeNode[]): Promise<boolean> {
+    this.#live();
+    const states = checkedStates(nodes, this.#maxContentBytes);
+    const pending = new Set<string>();
+    const ops: Op[] = [];
+    for (const state of states) ops.push(await this.#plan(nodeFromState(state), pending));
+    for (const op of ops) await this.#apply(op);
+    return true;
+  }
+
+  async deleteNode(label: string): Promise<boolean> {
+    this.#live();
+    const place = placeOf(normalizeLabel(label));
+    if (!place) return false;
+    const repo = this.#collector.repo;
+    switch (place.kind) {
+      case 'namespace': {
+        if (place.namespace === SYSTEM) throw new WwatpError('UNSUPPORTED', `the "${SYSTEM}" namespace belongs to the registry and cannot be deleted`);
+        let removed = false;
+        for (const info of await this.#collections(place.namespace)) removed = (await repo.deleteCollection(place.namespace, info.name)) || removed;
+        return removed;
+      }
+      case 'collection':
+        if (place.namespace === SYSTEM) throw new WwatpError('UNSUPPORTED', `"${SYSTEM}/${place.name}" belongs to the registry and cannot be deleted`);
+        return repo.deleteCollection(place.namespace, place.name);
+      case 'record': {
+        const store = await this.#store(place.namespace, place.name);
+        return store ? store.delete(place.id) : false;
+      }
+      case 'file': {
+        const store = await this.#store(place.namespace, place.name);
+        if (!store) return false;
+        if (place.path !== '' && (await store.deleteFile(place.path))) return true;
+        let removed = false;
+        for (const file of await store.listFiles(place.path === '' ? undefined : place.path)) {
+          if (place.path === '' || file.path.startsWith(`${place.path}/`)) removed = (await store.deleteFile(file.path)) || removed;
+        }
+        return removed;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- transactions
+
+  async openTransactionLayer(_node: TreeNode): Promise<void> {
+    throw unsupportedLayers('CollectorBackend');
+  }
+
+  async closeTransactionLayers(): Promise<boolean> {
+    return true; // No layer can be open, so there is nothing to apply.
+  }
+
+  /**
+   * Records only: every prior version is checked and every node validated before the
+   * first write; each write is then checked again against the record's stored version,
+   * and if one fails the records already written are put back as they were.
+   */
+  async applyTransaction(tx: Transaction): Promise<boolean> {
+    this.#live();
+    if (!Array.isArray(tx)) throw new WwatpError('INVALID_NODE', 'a transaction must be an array of { parent, children }');
+    const entries = tx.flatMap((sub) => (sub && typeof sub === 'object' && Array.isArray(sub.children) ? [sub.parent, ...sub.children] : []));
+    const current = new Map<string, CollectionRecord | undefined>();
+    for (const entry of entries) {
+      if (entry === null || typeof entry !== 'object') continue;
+      const label = normalizeLabel(entry.label);
+      const place = placeOf(label);
+      if (place?.kind !== 'record' || place.namespace === SYSTEM) {
+        throw new WwatpError('UNSUPPORTED', `CollectorBackend transactions write records only; "${label}" is not a record`);
+      }
+      if (!current.has(label)) {
+        const store = await this.#store(place.namespace, place.name);
+        if (!store) throw new WwatpError('NOT_FOUND', `no collection "${place.namespace}/${place.name}" for record "${label}"`);
+        current.set(label, await store.get(place.id));
+      }
+    }
+    const versionOf = (label: string): Version | undefined => {
+      const record = current.get(label);
+      return record && recordNode('x', 'x', record).version;
+    };
+    const check = checkTransaction(tx, versionOf, this.#maxContentBytes);
+    if (!check.ok) return false;
+    const pending = new Set<string>();
+    const ops: Array<{ label: string; op: Op | undefined }> = [];
+    for (const write of check.writes) ops.push({ label: write.label, op: write.state && (await this.#plan(nodeFromState(write.state), pending)) });
+
+    const undo: Array<{ label: string; before: CollectionRecord | undefined }> = [];
+    const latest = new Map(current);
+    try {
+      for (const { label, op } of ops) {
+        const place = placeOf(label) as Extract<Place, { kind: 'record' }>;
+        const store = (await this.#store(place.namespace, place.name)) as CollectionStoreApi;
+        const before = latest.get(label);
+        undo.push({ label, before });
+        if (op) {
+          if (before) await this.#apply(op, before.version);
+          else await store.create({ ...this.#recordInput(op), id: place.id });
+        } else if (before) {
+          const now = await store.get(place.id);
+          if (!now || now.version !== before.version) throw new WwatpError('VERSION_CONFLICT', `record "${label}" changed during the transaction`);
+          await store.delete(place.id);
+        }
+        latest.set(label, await store.get(place.id));
+      }
+    } catch (error) {
+      await this.#rollback(undo, latest);
+      if (WwatpError.is(error, 'VERSION_CONFLICT') || WwatpError.is(error, 'ALREADY_EXISTS')) return false;
+      throw error;
+    }
+    return true;
+  }
+
+  #recordInput(op: Op): { json: CollectionRecord['json']; version: number; dataUri?: string } {
+    if (op.kind !== 'record') throw new WwatpError('UNSUPPORTED', 'CollectorBackend transactions write records only');
+    const write = readRecordWrite(op.node);
+    return { json: write.json, version: write.version, ...(write.dataUri !== undefined ? { dataUri: write.dataUri } : {}) };
+  }
+
+  /** Puts back, newest first, what a failed transaction had already written. */
+  async #rollback(undo: Array<{ label: string; before: CollectionRecord | undefined }>, latest: Map<string, CollectionRecord | undefined>): Promise<void> {
+    for (const { label, before } of undo.reverse()) {
+      const place = placeOf(label) as Extract<Place, { kind: 'record' }>;
+      const store = await this.#store(place.namespace, place.name);
+      if (!store) continue;
+      if (latest.get(label) === before) continue;
+      try {
+        if (before) await store.upsert({ id: before.id, json: before.json, dataUri: before.dataUri, version: before.version });
+        else await store.delete(place.id);
+      } catch (error) {
+        console.error(`CollectorBackend: could not undo "${label}" after a failed transaction`, error);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- listeners
+
+  registerNodeListener(name: string, rule: string, childNotify: boolean, callback: NodeListener): void {
+    this.#listeners.register(name, rule, childNotify, callback);
+  }
+
+  deregisterNodeListener(name: string, rule: string): void {
+    this.#listeners.deregister(name, rule);
+  }
+
+  notifyListeners(label: string, node: TreeNode | undefined): void {
+    const canonical = normalizeLabelOrRoot(label);
+    this.#listeners.notify(this, canonical, () => node?.clone());
+  }
+
+  async processNotifications(): Promise<void> {
+    // The Collector reports each change once it is durable; building the nodes is queued here.
+    await this.#chain;
+  }
+
+  #onChange(change: CollectorChange): void {
+    if (this.#closed || this.#listeners.size === 0) return;
+    this.#chain = this.#chain.then(() => this.#deliver(change)).catch((error: unknown) => console.error('CollectorBackend: delivering a change failed', error));
+  }
+
+  async #deliver(change: CollectorChange): Promise<void> {
+    const fire = (label: string, node: TreeNode | undefined): void => this.#listeners.notify(this, label, () => node?.clone());
+    switch (change.kind) {
+      case 'record': {
+        const label = `${change.namespace}/${change.collection}/${change.id}`;
+        fire(label, change.record && recordNode(change.namespace, change.collection, change.record));
+        return;
+      }
+      case 'collection': {
+        const label = `${change.namespace}/${change.name}`;
+        fire(label, change.info && (await this.#collectionNode(change.info)));
+        // The namespace node's child names changed too (or it came or went).
+        fire(change.namespace, await this.#nodeAt({ kind: 'namespace', namespace: change.namespace }));
+        return;
+      }
+      case 'file': {
+        const label = labelOf({ kind: 'file', namespace: change.namespace, name: change.collection, path: change.path });
+        fire(label, change.file && fileNode(change.namespace, change.collection, change.file));
+        return;
+      }
+    }
+  }
+
+  #live(): void {
+    if (this.#closed) throw new WwatpError('CLOSED', 'this CollectorBackend is closed');
+  }
+}
+
+export { SCHEMALESS };
