@@ -138,6 +138,8 @@ export interface CollectionFile {
   path: string;
   data?: Uint8Array;
   uri?: string;
+  /** Byte length of stored data (absent for a URI); listFiles reports it without the bytes. */
+  size?: number;
   updatedAt: number;
 }
 

@@ -1,0 +1,93 @@
+import protobuf from 'protobufjs';
+import descriptor from 'protobufjs/ext/descriptor/index.js';
+import { WwatpError } from '../../tree/errors.js';
+
+/** One registered file: .proto source text, or a serialized FileDescriptorSet. */
+export interface ProtoFile {
+  namespace: string;
+  fileName: string;
+  source?: string;
+  descriptorSet?: Uint8Array;
+}
+
+/** The well-known google/protobuf/*.proto files protobufjs ships, importable by any file. */
+function commonFile(name: string): protobuf.INamespace | undefined {
+  return (protobuf.common as unknown as { get(n: string): protobuf.INamespace | undefined }).get(name);
+}
+
+function importsOf(source: string): string[] {
+  // The parser reports imports too, but only after a successful parse; this names a
+  // missing import even when its types are what makes the parse fail.
+  return [...source.matchAll(/^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;/gm)].map((m) => m[1] as string);
+}
+
+/**
+ * Builds one namespace's protobufjs Root from all its registered files and resolves
+ * every type reference, so a file whose imports are missing, or whose names clash with
+ * another file's, is refused before it is stored. Field names keep their .proto spelling
+ * (keepCase) in both sources, so JSON looks the same whichever way a type arrived.
+ */
+export function buildRoot(files: readonly ProtoFile[]): protobuf.Root {
+  const root = new protobuf.Root();
+  const names = new Set(files.map((f) => f.fileName));
+  const common = new Set<string>();
+  for (const file of files) {
+    if (file.source !== undefined) {
+      for (const imp of importsOf(file.source)) {
+        if (names.has(imp)) continue;
+        if (commonFile(imp)) common.add(imp);
+        else throw new WwatpError('NOT_FOUND', `${file.fileName} imports ${imp}, which is not registered in namespace ${file.namespace}`);
+      }
+    }
+  }
+  for (const name of common) root.addJSON((commonFile(name) as protobuf.INamespace).nested ?? {});
+  for (const file of files) {
+    try {
+      if (file.source !== undefined) {
+        protobuf.parse(file.source, root, { keepCase: true, alternateCommentMode: true });
+      } else if (file.descriptorSet !== undefined) {
+        const decoded = (protobuf.Root as unknown as { fromDescriptor(d: Uint8Array): protobuf.Root }).fromDescriptor(file.descriptorSet);
+        const nested = (decoded.toJSON().nested ?? {}) as Record<string, protobuf.AnyNestedObject>;
+        // A set may carry its own copy of a well-known file already added above.
+        if (nested.google && root.lookup('google.protobuf')) delete nested.google;
+        root.addJSON(nested);
+      }
+    } catch (error) {
+      if (error instanceof WwatpError) throw error;
+      const message = (error as Error).message;
+      const code = /duplicate name/.test(message) ? 'ALREADY_EXISTS' : 'MALFORMED';
+      throw new WwatpError(code, `${file.fileName} (namespace ${file.namespace}): ${message}`, { cause: error });
+    }
+  }
+  try {
+    root.resolveAll();
+  } catch (error) {
+    throw new WwatpError('NOT_FOUND', `namespace ${files[0]?.namespace ?? ''}: ${(error as Error).message}`, { cause: error });
+  }
+  return root;
+}
+
+/** Fully qualified names (no leading dot) of every message, enum-free, and service under `ns`. */
+export function definitions(ns: protobuf.NamespaceBase): { messages: string[]; services: string[] } {
+  const messages: string[] = [];
+  const services: string[] = [];
+  const walk = (n: protobuf.NamespaceBase): void => {
+    for (const child of n.nestedArray) {
+      if (child instanceof protobuf.Type) messages.push(child.fullName.slice(1));
+      else if (child instanceof protobuf.Service) services.push(child.fullName.slice(1));
+      if (child instanceof protobuf.Namespace || child instanceof protobuf.Type || child instanceof protobuf.Service) walk(child);
+    }
+  };
+  walk(ns);
+  return { messages: messages.sort(), services: services.sort() };
+}
+
+/** Decodes a FileDescriptorSet far enough to refuse garbage with a clear error. */
+export function checkDescriptorSet(fileName: string, bytes: Uint8Array): void {
+  try {
+    const set = descriptor.FileDescriptorSet.decode(bytes) as unknown as { file?: unknown[] };
+    if (!set.file || set.file.length === 0) throw new Error('it holds no files');
+  } catch (error) {
+    throw new WwatpError('MALFORMED', `${fileName} is not a FileDescriptorSet: ${(error as Error).message}`, { cause: error });
+  }
+}

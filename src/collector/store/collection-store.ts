@@ -1,0 +1,422 @@
+import Database from 'better-sqlite3';
+import { GroupCommit, type JobOutcome } from '../../backends/sqlite/group-commit.js';
+import { storageError } from '../../backends/sqlite/errors.js';
+import { LOCK_POLL_MS } from '../../backends/sqlite/open-database.js';
+import { WwatpError } from '../../tree/errors.js';
+import { checkFilePath, checkRecordId } from '../names.js';
+import { compileSearch, pageOf } from '../search/compile.js';
+import { checkField, fieldExpression } from '../search/field-path.js';
+import type {
+  CollectionFile,
+  CollectionInfo,
+  CollectionRecord,
+  CollectorChange,
+  JsonObject,
+  RecordInput,
+  SearchHit,
+  SearchQuery,
+} from '../types.js';
+import { isJsonObject, type RecordCodec } from './record-codec.js';
+import { recordText } from './record-text.js';
+import { migrate, supportsJsonb } from './schema.js';
+
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+export interface CollectionStoreOptions {
+  readonly path: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** Looked up on every write, so a re-registered type applies at once. */
+  readonly codec: () => RecordCodec;
+  /** The collection's description as the repo keeps it (recordCount is added here). */
+  readonly describe: () => Omit<CollectionInfo, 'recordCount'>;
+  /** Called once per write, after it is durable. */
+  readonly emit: (change: CollectorChange) => void;
+  /** When set, writes from outside the owner fail with this reason (system collections). */
+  readonly readOnlyReason?: string;
+  readonly busyTimeoutMs?: number;
+}
+
+export interface ListOptions {
+  offset?: number;
+  limit?: number;
+}
+
+/** A file to store: bytes or a URI to them (exactly one). */
+export interface FileInput {
+  path: string;
+  data?: Uint8Array;
+  uri?: string;
+}
+
+interface RecordRow {
+  id: string;
+  type: string;
+  proto_data: Buffer;
+  json_text: string;
+  data_uri: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+  score?: number;
+}
+
+interface FileRow {
+  path: string;
+  uri: string | null;
+  updated_at: number;
+  data?: Buffer | null;
+  size: number | null;
+}
+
+function rowToRecord(row: RecordRow): CollectionRecord {
+  return {
+    id: row.id,
+    type: row.type,
+    json: JSON.parse(row.json_text) as JsonObject,
+    protoData: row.proto_data,
+    dataUri: row.data_uri,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function rowToFile(row: FileRow): CollectionFile {
+  return {
+    path: row.path,
+    ...(row.data ? { data: row.data } : {}),
+    ...(row.uri !== null ? { uri: row.uri } : {}),
+    ...(row.size !== null ? { size: row.size } : {}),
+    updatedAt: row.updated_at,
+  };
+}
+
+const RECORD_SELECT = 'SELECT id, type, proto_data, json(json) AS json_text, data_uri, version, created_at, updated_at FROM records';
+
+/**
+ * One collection: its own SQLite database (WAL, synchronous=FULL) holding records as
+ * protobuf bytes plus a JSON(B) copy for search, a full-text index kept in the same
+ * transaction, expression indexes for the indexed fields, and files. Writes from any
+ * number of callers share commits (GroupCommit) and resolve only once on disk.
+ */
+export class CollectionStore {
+  readonly namespace: string;
+  readonly name: string;
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #commits: GroupCommit;
+  readonly #options: CollectionStoreOptions;
+  readonly #stmt: ReturnType<typeof prepareStatements>;
+  #closed = false;
+
+  private constructor(options: CollectionStoreOptions, db: Database.Database) {
+    this.namespace = options.namespace;
+    this.name = options.name;
+    this.path = options.path;
+    this.#options = options;
+    this.#db = db;
+    const busy = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    this.#commits = new GroupCommit(db, options.path, busy, { beforeCommit() {}, mark: () => 0, restore() {} });
+    this.#stmt = prepareStatements(db);
+  }
+
+  /** Opens (creating if needed) a collection database and brings its schema up to date. */
+  static open(options: CollectionStoreOptions): CollectionStore {
+    const busy = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(options.path, { timeout: busy });
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') throw new WwatpError('STORAGE', `collection database ${options.path} could not switch to WAL mode (got ${String(mode)})`);
+      // FULL: a COMMIT returns only once the WAL is on disk, so a resolved write survives a crash.
+      db.pragma('synchronous = FULL');
+      migrate(db, options.path);
+      // Short in-statement waits; longer lock waits are retried off the event loop by GroupCommit.
+      db.pragma(`busy_timeout = ${Math.min(busy, LOCK_POLL_MS)}`);
+      return new CollectionStore(options, db);
+    } catch (error) {
+      try {
+        db?.close();
+      } catch {
+        // The original error is the one worth reporting.
+      }
+      throw storageError(options.path, 'opening', error);
+    }
+  }
+
+  // ---- records ----------------------------------------------------------------------
+
+  async get(id: string): Promise<CollectionRecord | undefined> {
+    this.#open();
+    checkRecordId(id);
+    const row = this.#read('reading a record', () => this.#stmt.get.get(id) as RecordRow | undefined);
+    return row ? rowToRecord(row) : undefined;
+  }
+
+  /** Fails with ALREADY_EXISTS when the id is taken. */
+  create(input: RecordInput): Promise<CollectionRecord> {
+    this.#writable();
+    return this.#writeRecord(input, 'create');
+  }
+
+  /** Fails with NOT_FOUND when absent, VERSION_CONFLICT when priorVersion is given and differs. */
+  update(input: RecordInput, priorVersion?: number): Promise<CollectionRecord> {
+    this.#writable();
+    return this.#writeRecord(input, 'update', priorVersion);
+  }
+
+  upsert(input: RecordInput): Promise<CollectionRecord> {
+    this.#writable();
+    return this.#writeRecord(input, 'upsert');
+  }
+
+  /** True when a record was deleted; deleting an absent id changes nothing and emits nothing. */
+  delete(id: string): Promise<boolean> {
+    this.#writable();
+    return this.#deleteRecord(id);
+  }
+
+  /** Writes for the collection's owner (the registry) past a read-only guard. */
+  ownerUpsert(input: RecordInput): Promise<CollectionRecord> {
+    this.#open();
+    return this.#writeRecord(input, 'upsert');
+  }
+
+  ownerDelete(id: string): Promise<boolean> {
+    this.#open();
+    return this.#deleteRecord(id);
+  }
+
+  /** Records in id order. */
+  async list(options: ListOptions = {}): Promise<CollectionRecord[]> {
+    this.#open();
+    const { limit, offset } = pageOf(options);
+    const rows = this.#read('listing records', () => this.#stmt.list.all(limit, offset) as RecordRow[]);
+    return rows.map(rowToRecord);
+  }
+
+  /** Ids in id order, from after `after` (exclusive), for paging through large collections. */
+  async ids(after = '', limit = 1000): Promise<string[]> {
+    this.#open();
+    const rows = this.#read('listing ids', () => this.#stmt.ids.all(after, limit) as Array<{ id: string }>);
+    return rows.map((r) => r.id);
+  }
+
+  async search(query: SearchQuery): Promise<SearchHit[]> {
+    this.#open();
+    const compiled = compileSearch(query);
+    let rows: RecordRow[];
+    try {
+      rows = this.#db.prepare(compiled.sql).all(...compiled.params) as RecordRow[];
+    } catch (error) {
+      // FTS5 reports query syntax errors when the statement runs.
+      const message = error instanceof Error ? error.message : String(error);
+      if (compiled.fullText && /fts5|syntax error|no such column|unterminated|unknown special query/i.test(message)) {
+        throw new WwatpError('INVALID_FILTER', `full-text query ${JSON.stringify(query.fullText)} is not valid FTS5 syntax: ${message}`);
+      }
+      throw storageError(this.path, 'searching', error);
+    }
+    return rows.map((row) => ({ record: rowToRecord(row), ...(compiled.fullText ? { score: row.score as number } : {}) }));
+  }
+
+  async count(): Promise<number> {
+    this.#open();
+    return this.countNow();
+  }
+
+  /** count(), synchronously (the repo describes many collections at once). */
+  countNow(): number {
+    return this.#read('counting records', () => (this.#stmt.count.get() as { n: number }).n);
+  }
+
+  async info(): Promise<CollectionInfo> {
+    this.#open();
+    return { ...this.#options.describe(), recordCount: this.countNow() };
+  }
+
+  // ---- files (CollectionDirs / CollectionData) ---------------------------------------
+
+  putFile(file: FileInput): Promise<CollectionFile> {
+    this.#writable();
+    const path = checkFilePath(file?.path);
+    const hasData = file.data !== undefined;
+    const hasUri = file.uri !== undefined && file.uri !== '';
+    if (hasData === hasUri) throw new WwatpError('INVALID_PROPERTY', `file ${path} needs either data or a uri, not both or neither`);
+    if (hasData && !(file.data instanceof Uint8Array)) throw new WwatpError('INVALID_PROPERTY', `file ${path}: data must be bytes`);
+    if (hasData && (file.data as Uint8Array).byteLength > MAX_FILE_BYTES) {
+      throw new WwatpError('TOO_LARGE', `file ${path} is ${(file.data as Uint8Array).byteLength} bytes; at most ${MAX_FILE_BYTES}`);
+    }
+    if (hasUri && typeof file.uri !== 'string') throw new WwatpError('INVALID_PROPERTY', `file ${path}: uri must be a string`);
+    return this.#commits.submit(() => {
+      const now = Date.now();
+      const data = hasData ? file.data as Uint8Array : null;
+      const uri = hasUri ? (file.uri as string) : null;
+      this.#stmt.putFile.run(path, uri, now, data);
+      const stored: CollectionFile = { path, ...(data ? { data, size: data.byteLength } : { uri: uri as string }), updatedAt: now };
+      return this.#outcome(stored, { kind: 'file', namespace: this.namespace, collection: this.name, path, file: stored });
+    });
+  }
+
+  async getFile(path: string): Promise<CollectionFile | undefined> {
+    this.#open();
+    checkFilePath(path);
+    const row = this.#read('reading a file', () => this.#stmt.getFile.get(path) as FileRow | undefined);
+    return row ? rowToFile(row) : undefined;
+  }
+
+  /**
+   * Files at or under `prefix` (a directory path; '' for all), without their bytes
+   * (`size` says how many), in path order.
+   */
+  async listFiles(prefix = ''): Promise<CollectionFile[]> {
+    this.#open();
+    if (prefix === '') return (this.#read('listing files', () => this.#stmt.allFiles.all() as FileRow[])).map(rowToFile);
+    const dir = checkFilePath(prefix);
+    // '0' sorts right after '/', so [dir/, dir0) is exactly the paths under dir/.
+    const rows = this.#read('listing files', () => this.#stmt.filesUnder.all(dir, `${dir}/`, `${dir}0`) as FileRow[]);
+    return rows.map(rowToFile);
+  }
+
+  deleteFile(path: string): Promise<boolean> {
+    this.#writable();
+    checkFilePath(path);
+    return this.#commits.submit(() => {
+      const { changes } = this.#stmt.deleteFile.run(path);
+      if (changes === 0) return { value: false };
+      return this.#outcome(true, { kind: 'file', namespace: this.namespace, collection: this.name, path, file: undefined });
+    });
+  }
+
+  // ---- indexes and lifecycle ---------------------------------------------------------
+
+  /** Makes the expression indexes match `fields` exactly (adding and dropping as needed). */
+  syncIndexes(fields: readonly string[]): void {
+    this.#open();
+    const wanted = new Map(fields.map((f) => [`ix:${checkField(f)}`, f]));
+    const existing = (this.#db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix:%'").all() as Array<{ name: string }>).map((r) => r.name);
+    this.#db.transaction(() => {
+      for (const name of existing) if (!wanted.has(name)) this.#db.exec(`DROP INDEX "${name}"`);
+      for (const [name, field] of wanted) {
+        // Safe to splice: checkField admits only letters, digits, '_' and '.'.
+        if (!existing.includes(name)) this.#db.exec(`CREATE INDEX "${name}" ON records (${fieldExpression(field)})`);
+      }
+    }).immediate();
+  }
+
+  /** Settles queued writes, then closes the database. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#commits.idle();
+    this.#db.close();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The query plan SQLite picks for a search (tests check that indexes are used). */
+  explain(query: SearchQuery): string[] {
+    const compiled = compileSearch(query);
+    const rows = this.#db.prepare(`EXPLAIN QUERY PLAN ${compiled.sql}`).all(...compiled.params) as Array<{ detail: string }>;
+    return rows.map((r) => r.detail);
+  }
+
+  // ---- internals ---------------------------------------------------------------------
+
+  #open(): void {
+    if (this.#closed) throw new WwatpError('CLOSED', `collection ${this.namespace}/${this.name} is closed`);
+  }
+
+  #writable(): void {
+    this.#open();
+    const reason = this.#options.readOnlyReason;
+    if (reason !== undefined) throw new WwatpError('UNSUPPORTED', `${this.namespace}/${this.name} is read-only: ${reason}`);
+  }
+
+  #read<T>(doing: string, run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      throw storageError(this.path, doing, error);
+    }
+  }
+
+  #outcome<T>(value: T, change: CollectorChange): JobOutcome<T> {
+    return { value, after: () => this.#options.emit(change) };
+  }
+
+  #writeRecord(input: RecordInput, mode: 'create' | 'update' | 'upsert', priorVersion?: number): Promise<CollectionRecord> {
+    if (input === null || typeof input !== 'object') throw new WwatpError('INVALID_PROPERTY', 'a record input must be an object');
+    const id = checkRecordId(input.id);
+    if (input.json !== undefined && !isJsonObject(input.json)) throw new WwatpError('TYPE_MISMATCH', `record ${id}: json must be an object`);
+    if (input.version !== undefined && (!Number.isSafeInteger(input.version) || input.version < 0)) {
+      throw new WwatpError('INVALID_PROPERTY', `record ${id}: version must be a non-negative integer, got ${String(input.version)}`);
+    }
+    if (input.dataUri !== undefined && typeof input.dataUri !== 'string') throw new WwatpError('INVALID_PROPERTY', `record ${id}: dataUri must be a string`);
+    // Encoding and type checks run before queueing: a bad record fails alone and fast.
+    const codec = this.#options.codec();
+    const { json, protoData } = codec.normalize({ ...(input.json !== undefined ? { json: input.json } : {}), ...(input.protoData !== undefined ? { protoData: input.protoData } : {}) });
+    const jsonText = JSON.stringify(json);
+    if (jsonText.length + protoData.byteLength > MAX_RECORD_BYTES) {
+      throw new WwatpError('TOO_LARGE', `record ${id} is ${jsonText.length + protoData.byteLength} bytes (JSON plus protobuf); at most ${MAX_RECORD_BYTES}`);
+    }
+    const text = recordText(json);
+    return this.#commits.submit(() => {
+      const prior = this.#stmt.head.get(id) as { rowid: number; version: number; created_at: number; data_uri: string } | undefined;
+      if (prior && mode === 'create') throw new WwatpError('ALREADY_EXISTS', `record ${id} already exists in ${this.namespace}/${this.name}`);
+      if (!prior && mode === 'update') throw new WwatpError('NOT_FOUND', `record ${id} does not exist in ${this.namespace}/${this.name}`);
+      if (prior && priorVersion !== undefined && prior.version !== priorVersion) {
+        throw new WwatpError('VERSION_CONFLICT', `record ${id} is at version ${prior.version}, not ${priorVersion}`);
+      }
+      const now = Date.now();
+      const version = input.version ?? (prior ? prior.version + 1 : 1);
+      const dataUri = input.dataUri ?? prior?.data_uri ?? '';
+      if (prior) {
+        this.#stmt.update.run(codec.messageType, version, now, dataUri, jsonText, protoData, id);
+        this.#stmt.ftsUpdate.run(text, prior.rowid);
+      } else {
+        const { lastInsertRowid } = this.#stmt.insert.run(id, codec.messageType, version, now, now, dataUri, jsonText, protoData);
+        this.#stmt.ftsInsert.run(lastInsertRowid, text);
+      }
+      const record: CollectionRecord = { id, type: codec.messageType, json, protoData, dataUri, version, createdAt: prior?.created_at ?? now, updatedAt: now };
+      return this.#outcome(record, { kind: 'record', namespace: this.namespace, collection: this.name, id, record });
+    });
+  }
+
+  #deleteRecord(id: string): Promise<boolean> {
+    checkRecordId(id);
+    return this.#commits.submit(() => {
+      const prior = this.#stmt.head.get(id) as { rowid: number } | undefined;
+      if (!prior) return { value: false };
+      this.#stmt.delete.run(id);
+      this.#stmt.ftsDelete.run(prior.rowid);
+      return this.#outcome(true, { kind: 'record', namespace: this.namespace, collection: this.name, id, record: undefined });
+    });
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  const toJson = supportsJsonb(db) ? 'jsonb(?)' : 'json(?)';
+  return {
+    get: db.prepare(`${RECORD_SELECT} WHERE id = ?`),
+    head: db.prepare('SELECT rowid, version, created_at, data_uri FROM records WHERE id = ?'),
+    list: db.prepare(`${RECORD_SELECT} ORDER BY id LIMIT ? OFFSET ?`),
+    ids: db.prepare('SELECT id FROM records WHERE id > ? ORDER BY id LIMIT ?'),
+    count: db.prepare('SELECT count(*) AS n FROM records'),
+    insert: db.prepare(`INSERT INTO records (id, type, version, created_at, updated_at, data_uri, json, proto_data) VALUES (?, ?, ?, ?, ?, ?, ${toJson}, ?)`),
+    update: db.prepare(`UPDATE records SET type = ?, version = ?, updated_at = ?, data_uri = ?, json = ${toJson}, proto_data = ? WHERE id = ?`),
+    delete: db.prepare('DELETE FROM records WHERE id = ?'),
+    ftsInsert: db.prepare('INSERT INTO records_fts (rowid, text) VALUES (?, ?)'),
+    ftsUpdate: db.prepare('UPDATE records_fts SET text = ? WHERE rowid = ?'),
+    ftsDelete: db.prepare('DELETE FROM records_fts WHERE rowid = ?'),
+    putFile: db.prepare('INSERT INTO files (path, uri, updated_at, data) VALUES (?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET uri = excluded.uri, updated_at = excluded.updated_at, data = excluded.data'),
+    getFile: db.prepare('SELECT path, uri, updated_at, data, length(data) AS size FROM files WHERE path = ?'),
+    allFiles: db.prepare('SELECT path, uri, updated_at, length(data) AS size FROM files ORDER BY path'),
+    filesUnder: db.prepare('SELECT path, uri, updated_at, length(data) AS size FROM files WHERE path = ? OR (path >= ? AND path < ?) ORDER BY path'),
+    deleteFile: db.prepare('DELETE FROM files WHERE path = ?'),
+  };
+}
