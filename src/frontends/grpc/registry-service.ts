@@ -1,0 +1,180 @@
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import type protobuf from 'protobufjs';
+import { WwatpError } from '../../tree/errors.js';
+import { unary } from './calls.js';
+import type { GrpcServiceInfo } from './core.js';
+import type { HandlerContext } from './context.js';
+import { encodeMessage, fieldName } from './proto.js';
+import { errorStatus, okStatus } from './status.js';
+import { msg, msgList, str, strList, type Obj } from './wire.js';
+
+/** Field names of the descriptor messages, looked up by number (see well-known.ts). */
+interface DescriptorNames {
+  fileName: string;
+  filePackage: string;
+  fileDependency: string;
+  fileMessages: string;
+  fileServices: string;
+  serviceName: string;
+  serviceMethods: string;
+  methodName: string;
+  methodInput: string;
+  methodOutput: string;
+  methodClientStreaming: string;
+  methodServerStreaming: string;
+  messageName: string;
+  setFiles: string;
+}
+
+function descriptorNames(root: protobuf.Root): DescriptorNames {
+  const f = (type: string, id: number): string => fieldName(root, `google.protobuf.${type}`, id);
+  return {
+    fileName: f('FileDescriptorProto', 1),
+    filePackage: f('FileDescriptorProto', 2),
+    fileDependency: f('FileDescriptorProto', 3),
+    fileMessages: f('FileDescriptorProto', 4),
+    fileServices: f('FileDescriptorProto', 6),
+    serviceName: f('ServiceDescriptorProto', 1),
+    serviceMethods: f('ServiceDescriptorProto', 2),
+    methodName: f('MethodDescriptorProto', 1),
+    methodInput: f('MethodDescriptorProto', 2),
+    methodOutput: f('MethodDescriptorProto', 3),
+    methodClientStreaming: f('MethodDescriptorProto', 5),
+    methodServerStreaming: f('MethodDescriptorProto', 6),
+    messageName: f('DescriptorProto', 1),
+    setFiles: f('FileDescriptorSet', 1),
+  };
+}
+
+function requireNamespace(req: Obj): string {
+  const namespace = str(req, 'namespace');
+  if (namespace === '') throw new WwatpError('MALFORMED', 'namespace is required');
+  return namespace;
+}
+
+/** Files that others import come first, so each one's references resolve when it is added. */
+function dependencyOrder(files: Obj[], n: DescriptorNames): Obj[] {
+  const byName = new Map(files.map((f) => [str(f, n.fileName), f]));
+  const out: Obj[] = [];
+  const seen = new Set<string>();
+  const visit = (f: Obj): void => {
+    const name = str(f, n.fileName);
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const dep of strList(f, n.fileDependency)) {
+      const d = byName.get(dep);
+      if (d !== undefined) visit(d);
+    }
+    out.push(f);
+  };
+  files.forEach(visit);
+  return out;
+}
+
+export function registryHandlers(ctx: HandlerContext, root: protobuf.Root): UntypedServiceImplementation {
+  const { registry } = ctx.collector;
+  const n = descriptorNames(root);
+  const setType = root.lookupType('google.protobuf.FileDescriptorSet');
+
+  const register = async (namespace: string, file: Obj) => {
+    const fileName = str(file, n.fileName);
+    if (fileName === '') throw new WwatpError('MALFORMED', 'file_descriptor.name is required');
+    const descriptorSet = encodeMessage(setType, { [n.setFiles]: [file] });
+    return registry.registerDescriptorSet({ namespace, fileName, descriptorSet });
+  };
+
+  const registeredService = (info: GrpcServiceInfo): Obj => {
+    const dot = info.name.lastIndexOf('.');
+    return {
+      id: `${info.namespace}/${info.name}`,
+      namespace: info.namespace,
+      service_name: info.name,
+      service_descriptor: {
+        [n.serviceName]: info.name.slice(dot + 1),
+        [n.serviceMethods]: info.methods.map((m) => ({
+          [n.methodName]: m.name,
+          [n.methodInput]: `.${m.inputType}`,
+          [n.methodOutput]: `.${m.outputType}`,
+          [n.methodClientStreaming]: m.clientStreaming,
+          [n.methodServerStreaming]: m.serverStreaming,
+        })),
+      },
+      method_names: info.methods.map((m) => m.name),
+    };
+  };
+
+  return {
+    // Each dependency is registered as its own file (well-known google/protobuf ones are
+    // built in), then the file itself; registering a file again replaces it.
+    RegisterProto: unary(async (req) => {
+      const namespace = requireNamespace(req);
+      const file = msg(req, 'file_descriptor');
+      if (file === undefined) throw new WwatpError('MALFORMED', 'file_descriptor is required');
+      const deps = msgList(req, 'dependencies').filter((d) => !str(d, n.fileName).startsWith('google/protobuf/'));
+      for (const dep of dependencyOrder(deps, n)) await register(namespace, dep);
+      const registered = await register(namespace, file);
+      return {
+        status: okStatus(),
+        proto_id: `${namespace}/${str(file, n.fileName)}`,
+        registered_messages: registered.messages,
+      };
+    }),
+
+    // The service may sit in file_descriptor (registered first), in a file registered
+    // earlier, or only in service_descriptor, which is then registered as a file of its own.
+    RegisterService: unary(async (req) => {
+      const namespace = requireNamespace(req);
+      const service = msg(req, 'service_descriptor');
+      if (service === undefined) throw new WwatpError('MALFORMED', 'service_descriptor is required');
+      const shortName = str(service, n.serviceName);
+      if (shortName === '') throw new WwatpError('MALFORMED', 'service_descriptor.name is required');
+      const file = msg(req, 'file_descriptor');
+      let name = shortName;
+      if (file !== undefined) {
+        const pkg = str(file, n.filePackage);
+        name = pkg === '' ? shortName : `${pkg}.${shortName}`;
+        const services = msgList(file, n.fileServices);
+        const present = services.some((s) => str(s, n.serviceName) === shortName);
+        await register(namespace, present ? file : { ...file, [n.fileServices]: [...services, service] });
+      } else if (registry.lookupService(namespace, shortName) === undefined) {
+        try {
+          const info = await registry.registerService({ namespace, name: shortName });
+          return { status: okStatus(), service_id: `${namespace}/${info.name}`, registered_methods: info.methods.map((m) => m.name) };
+        } catch (error) {
+          if (!WwatpError.is(error, 'NOT_FOUND')) throw error;
+        }
+        await register(namespace, { [n.fileName]: `${shortName}.service.proto`, syntax: 'proto3', [n.fileServices]: [service] });
+      }
+      const info = await registry.registerService({ namespace, name });
+      return { status: okStatus(), service_id: `${namespace}/${info.name}`, registered_methods: info.methods.map((m) => m.name) };
+    }),
+
+    // As in the earlier server, an unknown service is an OK call whose Status says NOT_FOUND.
+    LookupService: unary(async (req) => {
+      const namespace = requireNamespace(req);
+      const name = str(req, 'service_name');
+      const info = registry.lookupService(namespace, name);
+      if (info === undefined) {
+        return { status: errorStatus(new WwatpError('NOT_FOUND', `service ${name} is not registered in namespace ${namespace}`)) };
+      }
+      return { status: okStatus(), service: registeredService(info) };
+    }),
+
+    ValidateMethod: unary(async (req) => {
+      const namespace = requireNamespace(req);
+      try {
+        registry.validateMethod(namespace, str(req, 'service_name'), str(req, 'method_name'));
+        return { status: okStatus(), is_valid: true, message: 'method is valid' };
+      } catch (error) {
+        if (!WwatpError.is(error, 'NOT_FOUND')) throw error;
+        return { status: errorStatus(error), is_valid: false, message: error.message };
+      }
+    }),
+
+    ListServices: unary(async (req) => {
+      const namespace = str(req, 'namespace');
+      const services = registry.listServices(namespace === '' ? undefined : namespace);
+      return { status: okStatus(), services: services.map(registeredService) };
+    }),
+  };
+}
