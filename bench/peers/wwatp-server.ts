@@ -1,0 +1,44 @@
+/**
+ * The wwatp server under test, in a process of its own (as etcd and ZooKeeper run in
+ * theirs): SqliteBackend (WAL, synchronous=FULL: every acknowledged write is on disk)
+ * served by startServer. Started by wwatp.ts; reports its URL and certificate hash over
+ * IPC, stops when told to or when the parent goes away.
+ */
+import { join } from 'node:path';
+import { SqliteBackend } from '../../src/backends/sqlite/index.js';
+import { startServer } from '../../src/frontends/server/start-server.js';
+
+export interface ServerReady {
+  url: string;
+  certificateHash: string;
+}
+export type FromServer = { ready: ServerReady } | { failed: string };
+export type ToServer = 'close';
+
+async function main(dir: string): Promise<void> {
+  const backend = await SqliteBackend.open({ path: join(dir, 'tree.db'), synchronous: 'FULL' });
+  const server = await startServer({ backend, host: '127.0.0.1', port: 0, certsDir: join(dir, 'certs') });
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await server.close().catch(() => undefined);
+      await backend.close().catch(() => undefined);
+      // process.exit (not a signal) so `--cpu-prof` gets to write its profile.
+      process.exit(0);
+    })());
+  process.on('message', (m: ToServer) => {
+    if (m === 'close') void stop();
+  });
+  process.once('disconnect', () => void stop());
+  process.send?.({ ready: { url: server.url, certificateHash: server.certificateHash } } satisfies FromServer);
+}
+
+const dir = process.argv[2];
+if (!dir || !process.send) {
+  console.error('wwatp-server.ts is started by bench/peers/run.ts');
+  process.exit(2);
+}
+main(dir).catch((error: unknown) => {
+  process.send?.({ failed: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies FromServer);
+  process.exit(1);
+});
