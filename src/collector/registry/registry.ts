@@ -96,7 +96,7 @@ export class Registry {
   }
 
   /** Registers (or replaces) a .proto file; imports resolve against the namespace's other files. */
-  registerProto(input: { namespace: string; fileName: string; source: string }): Promise<RegisteredFile> {
+  async registerProto(input: { namespace: string; fileName: string; source: string }): Promise<RegisteredFile> {
     const namespace = checkNamespace(input?.namespace);
     const fileName = checkFileName(input.fileName);
     if (typeof input.source !== 'string') throw new WwatpError('INVALID_PROPERTY', `${fileName}: source must be .proto text`);
@@ -105,7 +105,7 @@ export class Registry {
   }
 
   /** Registers (or replaces) the types of a serialized google.protobuf.FileDescriptorSet. */
-  registerDescriptorSet(input: { namespace: string; fileName: string; descriptorSet: Uint8Array }): Promise<RegisteredFile> {
+  async registerDescriptorSet(input: { namespace: string; fileName: string; descriptorSet: Uint8Array }): Promise<RegisteredFile> {
     const namespace = checkNamespace(input?.namespace);
     const fileName = checkFileName(input.fileName);
     if (!(input.descriptorSet instanceof Uint8Array)) throw new WwatpError('INVALID_PROPERTY', `${fileName}: descriptorSet must be bytes`);

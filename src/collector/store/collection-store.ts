@@ -161,35 +161,35 @@ export class CollectionStore {
   }
 
   /** Fails with ALREADY_EXISTS when the id is taken. */
-  create(input: RecordInput): Promise<CollectionRecord> {
+  async create(input: RecordInput): Promise<CollectionRecord> {
     this.#writable();
     return this.#writeRecord(input, 'create');
   }
 
   /** Fails with NOT_FOUND when absent, VERSION_CONFLICT when priorVersion is given and differs. */
-  update(input: RecordInput, priorVersion?: number): Promise<CollectionRecord> {
+  async update(input: RecordInput, priorVersion?: number): Promise<CollectionRecord> {
     this.#writable();
     return this.#writeRecord(input, 'update', priorVersion);
   }
 
-  upsert(input: RecordInput): Promise<CollectionRecord> {
+  async upsert(input: RecordInput): Promise<CollectionRecord> {
     this.#writable();
     return this.#writeRecord(input, 'upsert');
   }
 
   /** True when a record was deleted; deleting an absent id changes nothing and emits nothing. */
-  delete(id: string): Promise<boolean> {
+  async delete(id: string): Promise<boolean> {
     this.#writable();
     return this.#deleteRecord(id);
   }
 
   /** Writes for the collection's owner (the registry) past a read-only guard. */
-  ownerUpsert(input: RecordInput): Promise<CollectionRecord> {
+  async ownerUpsert(input: RecordInput): Promise<CollectionRecord> {
     this.#open();
     return this.#writeRecord(input, 'upsert');
   }
 
-  ownerDelete(id: string): Promise<boolean> {
+  async ownerDelete(id: string): Promise<boolean> {
     this.#open();
     return this.#deleteRecord(id);
   }
@@ -243,7 +243,7 @@ export class CollectionStore {
 
   // ---- files (CollectionDirs / CollectionData) ---------------------------------------
 
-  putFile(file: FileInput): Promise<CollectionFile> {
+  async putFile(file: FileInput): Promise<CollectionFile> {
     this.#writable();
     const path = checkFilePath(file?.path);
     const hasData = file.data !== undefined;
@@ -284,7 +284,7 @@ export class CollectionStore {
     return rows.map(rowToFile);
   }
 
-  deleteFile(path: string): Promise<boolean> {
+  async deleteFile(path: string): Promise<boolean> {
     this.#writable();
     checkFilePath(path);
     return this.#commits.submit(() => {

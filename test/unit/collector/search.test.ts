@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { CollectionStore, JsonObject, SearchQuery } from '../../../src/collector/index.js';
 import { openCollector } from './env.js';
 
@@ -11,7 +11,7 @@ const BOOKS: Record<string, JsonObject> = {
   mixed: { title: 'Numbers', year: 2001.5, tags: [1, 2, 3], extra: { deep: { er: [10, 20] } } },
 };
 
-async function setup(t: Tap.Test): Promise<CollectionStore> {
+async function setup(t: Test): Promise<CollectionStore> {
   const { collector } = await openCollector(t);
   await collector.repo.createCollection({ namespace: 'lib', name: 'books', messageType: 'json', indexedFields: ['year', 'author.name'] });
   const store = (await collector.repo.collection('lib', 'books')) as CollectionStore;
