@@ -47,8 +47,10 @@ export interface CollectionRepoApi {
 }
 
 export interface RegistryApi {
-  /** Registers `.proto` source under a namespace. */
-  registerProto(namespace: string, source: string, fileName?: string): Promise<unknown>;
+  /** Registers (or replaces) a `.proto` file of a namespace. */
+  registerProto(input: { namespace: string; fileName: string; source: string }): Promise<unknown>;
+  /** Registers a service defined in a registered file. */
+  registerService(input: { namespace: string; name: string }): Promise<unknown>;
 }
 
 export interface CollectorApi {

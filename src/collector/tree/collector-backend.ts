@@ -115,9 +115,15 @@ export class CollectorBackend implements Backend {
     }
   }
 
+  /**
+   * A namespace's collections as listings show them. The registry's system collections
+   * always exist; they are listed only once they hold something, so an unused Collector
+   * is an empty tree (getNode still reaches them by name).
+   */
   async #collections(namespace: string): Promise<CollectionInfo[]> {
     try {
-      return await this.#collector.repo.collections(namespace);
+      const infos = await this.#collector.repo.collections(namespace);
+      return namespace === SYSTEM ? infos.filter((i) => i.recordCount > 0) : infos;
     } catch (error) {
       // A namespace name the Collector refuses cannot hold anything.
       if (WwatpError.is(error, 'INVALID_LABEL') || WwatpError.is(error, 'NOT_FOUND')) return [];
@@ -288,11 +294,13 @@ export class CollectorBackend implements Backend {
           if (pendingCollections.has(`${place.namespace}/${place.name}`)) return { kind: 'record', place, node };
           throw new WwatpError('NOT_FOUND', `no collection "${place.namespace}/${place.name}" for record "${node.labelRule}": create it first (upsert it with a messageType)`);
         }
+        if (place.namespace === SYSTEM) {
+          if (place.name === 'protos' || place.name === 'services') return { kind: 'proto', place, node };
+          throw new WwatpError('UNSUPPORTED', `records of "${SYSTEM}/${place.name}" are written by the registry, not through the tree`);
+        }
         if (write.type !== undefined && write.type !== info.messageType) {
           throw new WwatpError('TYPE_MISMATCH', `record "${node.labelRule}" says type ${write.type}, but collection ${place.namespace}/${place.name} holds ${info.messageType}`);
         }
-        if (place.namespace === SYSTEM && place.name === 'protos') return { kind: 'proto', place, node };
-        if (place.namespace === SYSTEM) throw new WwatpError('UNSUPPORTED', `records of "${SYSTEM}/${place.name}" are written by the registry, not through the tree`);
         return { kind: 'record', place, node };
       }
       case 'file': {
@@ -339,21 +347,9 @@ export class CollectorBackend implements Backend {
         else await store.update(input, priorVersion);
         return;
       }
-      case 'proto': {
-        const write = readRecordWrite(op.node);
-        const source = write.json['source'];
-        const namespace = write.json['namespace'];
-        const fileName = write.json['fileName'] ?? write.json['name'];
-        if (typeof source !== 'string') {
-          throw new WwatpError('INVALID_PROPERTY', `registering a proto: "${labelOf(op.place)}" needs record.source (the .proto text)`);
-        }
-        await this.#collector.registry.registerProto(
-          typeof namespace === 'string' && namespace !== '' ? namespace : 'default',
-          source,
-          typeof fileName === 'string' ? fileName : op.place.id,
-        );
+      case 'proto':
+        await this.#register(op.place, readRecordWrite(op.node).json);
         return;
-      }
       case 'file': {
         const store = await this.#store(op.place.namespace, op.place.name);
         if (!store) throw new WwatpError('NOT_FOUND', `no collection "${op.place.namespace}/${op.place.name}"`);
@@ -361,6 +357,30 @@ export class CollectorBackend implements Backend {
         return;
       }
     }
+  }
+
+  /**
+   * A record written to system/protos registers a .proto file: { source, namespace?,
+   * fileName? }, the last two defaulting from an id `<namespace>:<fileName>`. One written
+   * to system/services registers a service: { name, namespace? }. The registry then
+   * stores its own record (under its own id for the file).
+   */
+  async #register(place: Extract<Place, { kind: 'record' }>, json: CollectionRecord['json']): Promise<void> {
+    const colon = place.id.indexOf(':');
+    const idNamespace = colon > 0 ? place.id.slice(0, colon) : undefined;
+    const idName = colon > 0 ? place.id.slice(colon + 1) : place.id;
+    const text = (key: string): string | undefined => (typeof json[key] === 'string' && json[key] !== '' ? (json[key] as string) : undefined);
+    const namespace = text('namespace') ?? idNamespace;
+    if (namespace === undefined) {
+      throw new WwatpError('INVALID_PROPERTY', `"${labelOf(place)}": say which namespace registers it, in record.namespace or an id <namespace>:<name>`);
+    }
+    if (place.name === 'services') {
+      await this.#collector.registry.registerService({ namespace, name: text('name') ?? idName });
+      return;
+    }
+    const source = text('source');
+    if (source === undefined) throw new WwatpError('INVALID_PROPERTY', `registering a proto: "${labelOf(place)}" needs record.source (the .proto text)`);
+    await this.#collector.registry.registerProto({ namespace, fileName: text('fileName') ?? idName, source });
   }
 
   async upsertNode(nodes: readonly TreeNode[]): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { WwatpError } from '../../tree/errors.js';
+import { MAX_LIMIT } from '../search/compile.js';
 import type { FilterOperator, JsonValue, SearchFilter, SearchOrder, SearchQuery } from '../types.js';
 
 /**
@@ -23,7 +24,8 @@ import type { FilterOperator, JsonValue, SearchFilter, SearchOrder, SearchQuery 
  */
 
 export const MAX_QUERY_TERMS = 64;
-export const MAX_SEARCH_LIMIT = 100_000;
+// The store's own ceiling: a larger limit is refused here, with the term's position.
+export const MAX_SEARCH_LIMIT = MAX_LIMIT;
 
 const NAME_CHAR = /[A-Za-z0-9_.]/;
 // The same names the store accepts (search/field-path.ts): numeric segments index arrays.
@@ -197,6 +199,8 @@ function parseTerm(
     filters.push(parseIn(field, raw, term, at));
     return;
   }
+  // `year>>1`, `year=>1`: almost surely a mistyped operator rather than text starting with one.
+  if (/^[=<>!~]/.test(raw)) throw bad(`the value starts with "${raw[0] as string}": a mistyped operator? (quote or percent-encode a value that really starts so)`, term, at);
   const text = decode(raw, term, at);
   if (text === '' && operator !== 'EQUALS' && operator !== 'NOT_EQUALS') throw bad(`${token} needs a value`, term, at);
   const value = typedValue(text, term, at);

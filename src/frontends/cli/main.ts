@@ -7,8 +7,9 @@ import { serveCommand } from './commands/serve.js';
 import { getCommand, journalCommand, pageCommand, queryCommand, treeCommand } from './commands/read-commands.js';
 import { deleteCommand, putCommand } from './commands/write-commands.js';
 import { watchCommand } from './commands/watch.js';
+import { collectorCommand } from './commands/collector.js';
 
-const COMMANDS: readonly Command[] = [serveCommand, getCommand, putCommand, deleteCommand, queryCommand, pageCommand, treeCommand, watchCommand, journalCommand];
+const COMMANDS: readonly Command[] = [serveCommand, getCommand, putCommand, deleteCommand, queryCommand, pageCommand, treeCommand, watchCommand, journalCommand, collectorCommand];
 
 /** The version in the nearest package.json above this file (works from src/ and dist/). */
 function version(): string {
@@ -28,7 +29,7 @@ function mainHelp(): string {
 
 usage: wwatp <command> [arguments]   (wwatp <command> --help for each)
 
-${COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
 
 Client commands take the server URL first (wwatp://host:port/) and verify the server
 with --hash HEX (printed by wwatp serve), --ca FILE or --insecure.

@@ -6,12 +6,14 @@ import { parseBackendSpec, type BackendSpec } from './backend-spec.js';
 /**
  * wwatp.yaml, for `wwatp serve --config`:
  *
- *   backend: sqlite:./data/tree.db     # the root (default)
+ *   backend: sqlite:./data/tree.db     # the root (default: sqlite:DATA/tree.db)
  *   host: 127.0.0.1
  *   port: 4433
  *   static: ./web/dist                 # files for GET requests
  *   cert: ./certs/mine.pem             # with key; otherwise a development certificate
  *   key: ./certs/mine.key
+ *   data: ./data                       # the data directory (the Collector lives in DATA/collector)
+ *   collector: ./data/collector        # where the Collector keeps its databases; off to not mount it
  *   mounts:                            # label: backend
  *     zoo: memory
  *     archive: postgres:postgres://localhost/archive
@@ -25,9 +27,13 @@ export interface ServerConfig {
   certFile?: string;
   keyFile?: string;
   mounts: Array<{ label: string; spec: BackendSpec }>;
+  /** The data directory (default ./data). */
+  dataDir?: string;
+  /** The Collector's directory, or '' when `collector: off` (absent: DATA/collector). */
+  collector?: string;
 }
 
-const KEYS = new Set(['backend', 'host', 'port', 'static', 'cert', 'key', 'mounts']);
+const KEYS = new Set(['backend', 'host', 'port', 'static', 'cert', 'key', 'mounts', 'data', 'collector']);
 
 export function readServerConfig(path: string): ServerConfig {
   let text: string;
@@ -67,13 +73,21 @@ export function parseServerConfig(text: string, where = 'wwatp.yaml'): ServerCon
     return { label, spec: parseBackendSpec(spec) };
   });
   const backend = str('backend');
+  const collectorRaw = d['collector'];
+  if (collectorRaw !== undefined && collectorRaw !== null && collectorRaw !== false && typeof collectorRaw !== 'string') {
+    throw new WwatpError('MALFORMED', `${where}: "collector" must be a directory, or off`);
+  }
+  // YAML reads a bare `off` as the string "off" (YAML 1.2); `false` works too.
+  const collector = collectorRaw === false || collectorRaw === 'off' ? '' : typeof collectorRaw === 'string' ? collectorRaw : undefined;
   return {
-    backend: parseBackendSpec(backend ?? 'sqlite:./data/tree.db'),
+    backend: parseBackendSpec(backend ?? `sqlite:${str('data') ?? './data'}/tree.db`),
     ...(str('host') !== undefined ? { host: str('host') } : {}),
     ...(typeof port === 'number' ? { port } : {}),
     ...(str('static') !== undefined ? { staticDir: str('static') } : {}),
     ...(str('cert') !== undefined ? { certFile: str('cert') } : {}),
     ...(str('key') !== undefined ? { keyFile: str('key') } : {}),
     mounts,
+    ...(str('data') !== undefined ? { dataDir: str('data') } : {}),
+    ...(collector !== undefined ? { collector } : {}),
   };
 }

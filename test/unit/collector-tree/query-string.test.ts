@@ -64,6 +64,8 @@ t.test('values are percent-decoded, then typed by content', async (t) => {
   t.equal(v('"say \\"hi\\""'), 'say "hi"');
   t.equal(v('in%3A(a)'), 'in:(a)', 'an encoded in: is plain text');
   t.equal(v('"in:(a,b)"'), 'in:(a,b)', 'a quoted in: is plain text');
+  t.equal(v('%3Etag'), '>tag', 'an encoded leading operator character is text');
+  t.equal(v('">tag"'), '>tag');
   t.same(parseQueryString('f=in:("a,b",c%2Cd,%22e,f%22)').filters?.[0]?.value, ['a,b', 'c,d', 'e,f'], 'commas inside quotes or encoded');
   t.equal(typedValue('12'), 12);
 });
@@ -122,9 +124,18 @@ t.test('malformed queries are INVALID_FILTER, saying what and where', async (t) 
     ['a~true', /text or a number/],
     ['a>1e999', /out of the range/],
     ['a?b', /not allowed here/],
+    ['year>>1', /mistyped operator/],
+    ['year=>1', /mistyped operator/],
+    ['year===1', /mistyped operator/],
+    ['year!==1', /mistyped operator/],
   ];
   for (const [query, message] of badQueries) {
     t.throws(() => parseQueryString(query), { code: 'INVALID_FILTER', message }, query);
   }
   t.throws(() => parseQueryString(Array.from({ length: MAX_QUERY_TERMS + 1 }, (_, i) => `f${i}`).join('&')), { code: 'INVALID_FILTER', message: /at most/ });
+});
+
+t.test('field names follow the store: no leading digit, numeric segments index arrays', async (t) => {
+  t.throws(() => parseQueryString('1a=1'), { code: 'INVALID_FILTER', message: /not a field name/ });
+  t.same(parseQueryString('a.12.b=1').filters?.[0]?.field, 'a.12.b');
 });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CompositeBackend } from '../../../backends/composite-backend.js';
 import type { Backend } from '../../../backends/backend.js';
@@ -7,15 +8,21 @@ import { connect, type ConnectOptions } from '../../client/connect.js';
 import { parseBackendSpec, parseMount, type BackendSpec } from '../../config/backend-spec.js';
 import { openBackend, type OpenedBackend } from '../../config/build-backend.js';
 import { readServerConfig } from '../../config/server-config.js';
+import { COLLECTOR_MOUNT, mountCollector } from '../../config/default-backend.js';
+import { normalizeLabel } from '../../../tree/labels.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../exit-codes.js';
 
 const HELP = `wwatp serve [options]
 
-Serves a tree over QUIC (HTTP/3). With no options: the SQLite tree in ./data, on port 4433.
+Serves a tree over QUIC (HTTP/3). With no options: the SQLite tree in ./data, with the
+Collector's collections (./data/collector) mounted at /collector, on port 4433.
 
-  --backend SPEC      memory | sqlite:PATH | postgres:URL | file:DIR   (default sqlite:./data/tree.db)
-  --data DIR          shorthand for --backend sqlite:DIR/tree.db
+  --backend SPEC      memory | sqlite:PATH | postgres:URL | file:DIR   (default sqlite:DATA/tree.db)
+  --data DIR          the data directory DATA (default ./data): the tree in DATA/tree.db unless
+                      --backend says otherwise, the Collector in DATA/collector
+  --collector DIR     keep the Collector's databases in DIR instead of DATA/collector
+  --no-collector      do not mount the Collector at /collector (also: collector: off in the config)
   --mount LABEL=SPEC  mount another backend (or a remote tree: wwatp://host:port/?hash=HEX) at LABEL; repeatable
   --config FILE       read all of this from a YAML file (see docs)
   --host ADDR         address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
@@ -49,6 +56,7 @@ export const serveCommand: Command = {
         args,
         options: {
           backend: { type: 'string' }, data: { type: 'string' }, mount: { type: 'string', multiple: true }, config: { type: 'string' },
+          collector: { type: 'string' }, 'no-collector': { type: 'boolean', default: false },
           host: { type: 'string' }, port: { type: 'string' }, 'http-port': { type: 'string' }, cert: { type: 'string' }, key: { type: 'string' }, static: { type: 'string' },
           help: { type: 'boolean', short: 'h', default: false },
         },
@@ -61,6 +69,10 @@ export const serveCommand: Command = {
     const config = v.config ? readServerConfig(v.config) : undefined;
     const spec: BackendSpec = v.backend ? parseBackendSpec(v.backend) : v.data ? { kind: 'sqlite', path: `${v.data}/tree.db` } : (config?.backend ?? { kind: 'sqlite', path: './data/tree.db' });
     const mounts = [...(config?.mounts ?? []), ...(v.mount ?? []).map(parseMount)];
+    if (v['no-collector'] === true && v.collector !== undefined) throw new UsageError('--collector and --no-collector contradict each other');
+    // The Collector lives in the data directory whatever the root is; a mount of the user's own at `collector` wins.
+    const collectorDir = v['no-collector'] === true ? undefined : (v.collector ?? (config?.collector === undefined ? join(v.data ?? config?.dataDir ?? './data', COLLECTOR_MOUNT) : config.collector || undefined));
+    const mountsCollector = collectorDir !== undefined && !mounts.some((m) => normalizeLabel(m.label) === COLLECTOR_MOUNT);
     const port = v.port !== undefined ? Number(v.port) : (config?.port ?? 4433);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a number from 0 to 65535');
     const httpPort = v['http-port'] === 'off' ? undefined : v['http-port'] !== undefined ? Number(v['http-port']) : port;
@@ -77,8 +89,9 @@ export const serveCommand: Command = {
       const root = await openBackend(spec, connectRemote);
       opened.push(root);
       let backend: Backend = root.backend;
-      if (mounts.length > 0) {
+      if (mounts.length > 0 || mountsCollector) {
         const composite = new CompositeBackend(root.backend);
+        if (mountsCollector) opened.push(await mountCollector(composite, collectorDir as string));
         for (const m of mounts) {
           const mounted = await openBackend(m.spec, connectRemote);
           opened.push(mounted);
@@ -94,7 +107,8 @@ export const serveCommand: Command = {
         ...(v.static ?? config?.staticDir ? { staticDir: v.static ?? config?.staticDir } : {}),
         ...(certFile && keyFile ? { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') } : {}),
       });
-      console.log(`wwatp serving ${describe(spec)}${mounts.length ? ` with ${mounts.map((m) => `${m.label} → ${describe(m.spec)}`).join(', ')}` : ''}`);
+      const shown = [...(mountsCollector ? [`${COLLECTOR_MOUNT} → the Collector in ${collectorDir as string}`] : []), ...mounts.map((m) => `${m.label} → ${describe(m.spec)}`)];
+      console.log(`wwatp serving ${describe(spec)}${shown.length ? ` with ${shown.join(', ')}` : ''}`);
       console.log(`url:              ${server.url}`);
       console.log(`certificate hash: ${server.certificateHash}`);
       if (server.httpUrl) console.log(`web:              ${server.httpUrl}  (explorer; WebSocket tunnel at /wwatp-ws)`);
