@@ -12,3 +12,15 @@ export { WWATP_INFO_PATH, WWATP_WS_PATH, type WwatpInfo } from './transport/wwat
 export { startServer, type StartServerOptions, type WwatpServer } from './frontends/server/start-server.js';
 export { connect, parseServerUrl, type ConnectOptions } from './frontends/client/connect.js';
 export { Http3ClientBackend, type Http3ClientBackendOptions } from './backends/http3-client/http3-client-backend.js';
+// The Collector (docs/COLLECTOR.md): typed collections with search, the protobuf registry and
+// the repo; as a tree Backend; and the composite `wwatp serve` serves (collector at /collector).
+export { Collector, CollectionRepo, CollectionStore, Registry, SYSTEM_NAMESPACE, SCHEMALESS, FILTER_OPERATORS } from './collector/index.js';
+// JsonValue is the tree's own (the same shape), exported above.
+export type {
+  CollectorOptions, CollectionUpdate, RouteResult, ListOptions, FileInput, RegisteredFile, ServiceInfo, MethodInfo, MessageTypeName, CollectionSpec,
+  CollectionInfo, JsonObject, CollectionRecord, RecordInput, FilterOperator, SearchFilter, SearchOrder, SearchQuery, SearchHit, DiscoverQuery,
+  DiscoverResult, SearchCollectionsQuery, CollectionSearchResult, CollectionFile, CollectorChange,
+} from './collector/index.js';
+export { CollectorBackend, type CollectorBackendOptions } from './collector/tree/collector-backend.js';
+export { parseQueryString } from './collector/tree/query-string.js';
+export { createDefaultBackend, COLLECTOR_MOUNT, type DefaultBackend, type DefaultBackendOptions } from './frontends/config/default-backend.js';
