@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Metadata, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { MAX_LIMIT } from '../../collector/search/compile.js';
 import type { CollectionRecord, JsonObject, SearchQuery } from '../../collector/types.js';
 import { WwatpError } from '../../tree/errors.js';
 import { unary, unimplementedUnary } from './calls.js';
@@ -116,7 +117,8 @@ export function collectionServiceHandlers(ctx: HandlerContext): UntypedServiceIm
       const page = records.slice(0, pageSize);
       let total = offset + page.length;
       if (query === undefined) total = await store.count();
-      else if (more) total = (await store.search({ ...query, offset: 0, limit: undefined })).length;
+      // Counted by a second search, capped at the most one search returns.
+      else if (more) total = (await store.search({ ...query, offset: 0, limit: MAX_LIMIT })).length;
       return {
         status: okStatus(),
         items: page.map((r) => recordToAny(r, wk)),
@@ -186,14 +188,7 @@ export function collectionServiceHandlers(ctx: HandlerContext): UntypedServiceIm
       const target = targetOf(req, metadata);
       const info = await ctx.collector.repo.describe(target.namespace, target.name);
       if (info === undefined) throw new WwatpError('NOT_FOUND', `collection ${target.namespace}/${target.name} not found`);
-      await ctx.collector.repo.updateCollection({
-        namespace: info.namespace,
-        name: info.name,
-        messageType: info.messageType,
-        indexedFields: strList(req, 'indexed_fields'),
-        labels: info.labels,
-        serverEndpoint: info.serverEndpoint,
-      });
+      await ctx.collector.repo.updateCollection({ namespace: info.namespace, name: info.name, indexedFields: strList(req, 'indexed_fields') });
       return { status: okStatus() };
     }),
 

@@ -190,7 +190,8 @@ const STRUCT_KEYS = new Set(['full_text', 'fullText', 'q', 'filters', 'order_by'
  * A query given as google.protobuf.Struct (SearchCollections.query, List.filter):
  * `full_text` (or `q`), `filters` as `{field: {operator, value}}` or a list of
  * `{field, operator, value}`, `order_by` (a leading '-' sorts descending), `ascending`,
- * `limit`, `offset`; any other key is an EQUALS filter on that field.
+ * `limit`, `offset`. Any other key is a filter on that field: `{operator, value}`, or a
+ * plain value meaning EQUALS.
  */
 export function searchQueryFromStruct(json: JsonObject): SearchQuery {
   const filters: SearchFilter[] = [];
@@ -221,7 +222,7 @@ export function searchQueryFromStruct(json: JsonObject): SearchQuery {
     throw new WwatpError('INVALID_FILTER', 'filters must be an object or a list');
   }
   for (const [field, value] of Object.entries(json)) {
-    if (!STRUCT_KEYS.has(field)) filters.push(filterOf(field, 'EQUALS', value));
+    if (!STRUCT_KEYS.has(field)) one(field, value, field);
   }
   const ascending = json.ascending;
   if (ascending !== undefined && ascending !== null && typeof ascending !== 'boolean') throw new WwatpError('INVALID_FILTER', 'ascending must be true or false');

@@ -29,7 +29,8 @@ export interface GrpcRecordStore {
 
 export interface GrpcRepo {
   createCollection(spec: CollectionSpec): Promise<CollectionInfo>;
-  updateCollection(spec: CollectionSpec): Promise<CollectionInfo>;
+  /** Changes what is given (here: indexed fields) and leaves the rest. */
+  updateCollection(update: { namespace: string; name: string; indexedFields?: readonly string[] }): Promise<CollectionInfo>;
   describe(namespace: string, name: string): Promise<CollectionInfo | undefined>;
   collection(namespace: string, name: string): Promise<GrpcRecordStore | undefined>;
   discover(query: DiscoverQuery): Promise<DiscoverResult>;
@@ -66,6 +67,8 @@ export interface GrpcRegistry {
   listServices(namespace?: string): GrpcServiceInfo[];
   /** The method, or NOT_FOUND naming what is missing. */
   validateMethod(namespace: string, service: string, method: string): GrpcMethodInfo;
+  /** Fully qualified message names registered in a namespace. */
+  messageTypes(namespace: string): string[];
   /** Protobuf bytes of a registered type as JSON. */
   decode(namespace: string, typeName: string, bytes: Uint8Array): JsonObject;
 }

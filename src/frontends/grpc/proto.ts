@@ -57,7 +57,8 @@ export function loadCollectorRoot(): protobuf.Root {
 const TO_OBJECT: protobuf.IConversionOptions = {
   longs: Number,
   enums: String,
-  defaults: true,
+  // Absent stays absent: re-encoded descriptors must not gain proto2 fields they never set.
+  defaults: false,
   arrays: true,
   objects: true,
   oneofs: true,

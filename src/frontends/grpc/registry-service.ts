@@ -103,6 +103,38 @@ export function registryHandlers(ctx: HandlerContext, root: protobuf.Root): Unty
     };
   };
 
+  const serviceResponse = (namespace: string, info: GrpcServiceInfo): Obj => ({
+    status: okStatus(),
+    service_id: `${namespace}/${info.name}`,
+    registered_methods: info.methods.map((m) => m.name),
+  });
+
+  /**
+   * A service_descriptor names its service without the package; the service may already
+   * sit in a registered file. Try the name under each package the namespace's types and
+   * the service's own method types use; undefined when none holds it.
+   */
+  const registerKnown = async (namespace: string, shortName: string, service: Obj): Promise<Obj | undefined> => {
+    const packages = new Set<string>();
+    const addPackageOf = (typeName: string): void => {
+      const clean = typeName.replace(/^\./, '');
+      for (let i = clean.lastIndexOf('.'); i > 0; i = clean.lastIndexOf('.', i - 1)) packages.add(clean.slice(0, i));
+    };
+    for (const m of msgList(service, n.serviceMethods)) {
+      addPackageOf(str(m, n.methodInput));
+      addPackageOf(str(m, n.methodOutput));
+    }
+    for (const t of registry.messageTypes(namespace)) addPackageOf(t);
+    for (const name of [shortName, ...[...packages].map((p) => `${p}.${shortName}`)]) {
+      try {
+        return serviceResponse(namespace, await registry.registerService({ namespace, name }));
+      } catch (error) {
+        if (!WwatpError.is(error, 'NOT_FOUND')) throw error;
+      }
+    }
+    return undefined;
+  };
+
   return {
     // Each dependency is registered as its own file (well-known google/protobuf ones are
     // built in), then the file itself; registering a file again replaces it.
@@ -121,7 +153,7 @@ export function registryHandlers(ctx: HandlerContext, root: protobuf.Root): Unty
     }),
 
     // The service may sit in file_descriptor (registered first), in a file registered
-    // earlier, or only in service_descriptor, which is then registered as a file of its own.
+    // earlier, or only in service_descriptor, which then becomes a file of its own.
     RegisterService: unary(async (req) => {
       const namespace = requireNamespace(req);
       const service = msg(req, 'service_descriptor');
@@ -136,17 +168,12 @@ export function registryHandlers(ctx: HandlerContext, root: protobuf.Root): Unty
         const services = msgList(file, n.fileServices);
         const present = services.some((s) => str(s, n.serviceName) === shortName);
         await register(namespace, present ? file : { ...file, [n.fileServices]: [...services, service] });
-      } else if (registry.lookupService(namespace, shortName) === undefined) {
-        try {
-          const info = await registry.registerService({ namespace, name: shortName });
-          return { status: okStatus(), service_id: `${namespace}/${info.name}`, registered_methods: info.methods.map((m) => m.name) };
-        } catch (error) {
-          if (!WwatpError.is(error, 'NOT_FOUND')) throw error;
-        }
+      } else {
+        const known = await registerKnown(namespace, shortName, service);
+        if (known !== undefined) return known;
         await register(namespace, { [n.fileName]: `${shortName}.service.proto`, syntax: 'proto3', [n.fileServices]: [service] });
       }
-      const info = await registry.registerService({ namespace, name });
-      return { status: okStatus(), service_id: `${namespace}/${info.name}`, registered_methods: info.methods.map((m) => m.name) };
+      return serviceResponse(namespace, await registry.registerService({ namespace, name }));
     }),
 
     // As in the earlier server, an unknown service is an OK call whose Status says NOT_FOUND.

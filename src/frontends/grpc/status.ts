@@ -2,7 +2,7 @@ import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js
 import { WwatpError, type WwatpErrorCode } from '../../tree/errors.js';
 import type { Obj } from './wire.js';
 
-/** The gRPC status for each error code; the same number goes into the `Status.code` field. */
+/** The gRPC status for each error code (and, by name, the response's `Status.code`). */
 export function grpcCodeFor(code: WwatpErrorCode): GrpcStatus {
   switch (code) {
     case 'NOT_FOUND':
@@ -49,14 +49,23 @@ export function toServiceError(error: unknown): Partial<ServiceError> {
   return { code: grpcCodeFor(e.code), details: e.message, message: e.message, metadata };
 }
 
+/**
+ * `Status.Code` names the gRPC codes but numbers them without DEADLINE_EXCEEDED, so
+ * from NOT_FOUND on its numbers are one less than gRPC's: convert by name.
+ */
+export function statusCodeName(code: GrpcStatus): string {
+  const name = GrpcStatus[code];
+  return name === undefined || name === 'DEADLINE_EXCEEDED' ? 'UNKNOWN' : name;
+}
+
 /** The `Status` message every response carries. */
 export function okStatus(message = ''): Obj {
-  return { code: GrpcStatus.OK, message, details: {} };
+  return { code: 'OK', message, details: {} };
 }
 
 export function errorStatus(error: unknown): Obj {
   const e = asWwatpError(error);
-  return { code: grpcCodeFor(e.code), message: e.message, details: { [WWATP_CODE_KEY]: e.code } };
+  return { code: statusCodeName(grpcCodeFor(e.code)), message: e.message, details: { [WWATP_CODE_KEY]: e.code } };
 }
 
 export function unsupported(what: string): WwatpError {
