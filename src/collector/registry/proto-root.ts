@@ -18,7 +18,7 @@ function commonFile(name: string): protobuf.INamespace | undefined {
 function importsOf(source: string): string[] {
   // The parser reports imports too, but only after a successful parse; this names a
   // missing import even when its types are what makes the parse fail.
-  return [...source.matchAll(/^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;/gm)].map((m) => m[1] as string);
+  return [...source.matchAll(/(?:^|[;\s])import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;/g)].map((m) => m[1] as string);
 }
 
 /**
@@ -48,6 +48,7 @@ export function buildRoot(files: readonly ProtoFile[]): protobuf.Root {
       } else if (file.descriptorSet !== undefined) {
         const decoded = (protobuf.Root as unknown as { fromDescriptor(d: Uint8Array): protobuf.Root }).fromDescriptor(file.descriptorSet);
         const nested = (decoded.toJSON().nested ?? {}) as Record<string, protobuf.AnyNestedObject>;
+        restoreMaps(nested);
         // A set may carry its own copy of a well-known file already added above.
         if (nested.google && root.lookup('google.protobuf')) delete nested.google;
         root.addJSON(nested);
@@ -67,12 +68,14 @@ export function buildRoot(files: readonly ProtoFile[]): protobuf.Root {
   return root;
 }
 
-/** Fully qualified names (no leading dot) of every message, enum-free, and service under `ns`. */
+/** Fully qualified names (no leading dot) of the messages and services under `ns`. */
 export function definitions(ns: protobuf.NamespaceBase): { messages: string[]; services: string[] } {
   const messages: string[] = [];
   const services: string[] = [];
   const walk = (n: protobuf.NamespaceBase): void => {
     for (const child of n.nestedArray) {
+      // The well-known types come with protobufjs; they are usable, not listed as registered.
+      if (child.fullName === '.google.protobuf') continue;
       if (child instanceof protobuf.Type) messages.push(child.fullName.slice(1));
       else if (child instanceof protobuf.Service) services.push(child.fullName.slice(1));
       if (child instanceof protobuf.Namespace || child instanceof protobuf.Type || child instanceof protobuf.Service) walk(child);
@@ -89,5 +92,42 @@ export function checkDescriptorSet(fileName: string, bytes: Uint8Array): void {
     if (!set.file || set.file.length === 0) throw new Error('it holds no files');
   } catch (error) {
     throw new WwatpError('MALFORMED', `${fileName} is not a FileDescriptorSet: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+type JsonNested = Record<string, protobuf.AnyNestedObject>;
+interface JsonType {
+  fields?: Record<string, { type: string; id: number; rule?: string; keyType?: string; options?: Record<string, unknown> }>;
+  nested?: JsonNested;
+  options?: Record<string, unknown>;
+}
+
+/**
+ * protobufjs reads a descriptor's map fields back as repeated `<Name>Entry` messages
+ * (and marks the parent as a map entry too); this turns them into map fields again, so
+ * a type reads the same JSON whether it came as .proto text or as a descriptor set.
+ */
+function restoreMaps(nested: JsonNested): void {
+  for (const value of Object.values(nested)) {
+    const type = value as JsonType;
+    if (type.nested) restoreMaps(type.nested);
+    if (!type.fields || !type.nested) continue;
+    let hadEntry = false;
+    for (const [entryName, entryValue] of Object.entries(type.nested)) {
+      const entry = entryValue as JsonType;
+      const key = entry.fields?.key;
+      const val = entry.fields?.value;
+      if (entry.options?.map_entry !== true || !key || !val) continue;
+      for (const field of Object.values(type.fields)) {
+        if (field.rule === 'repeated' && field.type === entryName) {
+          delete field.rule;
+          field.keyType = key.type;
+          field.type = val.type;
+          hadEntry = true;
+        }
+      }
+      delete type.nested[entryName];
+    }
+    if (hadEntry && type.options) delete type.options.map_entry;
   }
 }
