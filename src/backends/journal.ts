@@ -9,8 +9,13 @@ import type { Backend } from './backend.js';
 export interface JournalEntry {
   readonly sequence: number;
   readonly label: string;
-  /** The node as it is now (undefined: deleted). */
+  /** The node as it is now (undefined: deleted, or withheld). */
   readonly node: TreeNode | undefined;
+  /**
+   * The label changed but a push left the node out (it was larger than the subscriber
+   * asked to be sent): fetch it when needed.
+   */
+  readonly withheld?: true;
 }
 
 export type JournalAnswer =

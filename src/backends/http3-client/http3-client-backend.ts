@@ -14,6 +14,13 @@ import { runSubscription, type Push } from '../../transport/wwatp/subscription.j
 import type { StreamOpener } from '../../transport/wwatp/byte-stream.js';
 import { nodeToWire } from '../../tree/codecs/cbor-node.js';
 
+/**
+ * Nodes up to this size come with the journal push that announces them and refresh the
+ * cache; bigger ones only evict it (fetched again when asked for), so a 64 MiB write is
+ * not sent back to every cached client, its writer included.
+ */
+const PUSHED_BODY_LIMIT = 256 * 1024;
+
 export interface Http3ClientBackendOptions {
   /** Opens a connection to the server; called again to reconnect. */
   connect: () => Promise<StreamOpener>;
@@ -111,7 +118,10 @@ export class Http3ClientBackend implements Backend {
     let acknowledged!: () => void;
     const ack = new Promise<void>((resolve) => (acknowledged = resolve));
     const stream = await connection.openStream();
-    const subscription = runSubscription(stream, this.#lastSequence, this.#epoch, this.#limits, this.#options.maxContentBytes + 1024 * 1024, (push) => {
+    // Without a cache the journal only moves our sequence on: nodes need not travel.
+    const bodies = this.#cache ? PUSHED_BODY_LIMIT : 0;
+    const request = { since: this.#lastSequence, epoch: this.#epoch, bodies };
+    const subscription = runSubscription(stream, request, this.#limits, this.#options.maxContentBytes + 1024 * 1024, (push) => {
       this.#onPush(push);
       if (!caughtUp) {
         caughtUp = true;
@@ -127,16 +137,20 @@ export class Http3ClientBackend implements Backend {
 
   /** Fires our listeners for the changes made while we were away (they came in the catch-up push, not live). */
   #reportMissed(entries: readonly JournalEntry[], after: number): void {
-    for (const entry of entries) {
-      if (entry.sequence <= after) continue;
-      for (const listener of this.#listeners.matching(entry.label)) {
-        try {
-          listener.callback(this, entry.label, entry.node?.clone());
-        } catch (error) {
-          console.error(`wwatp: listener "${listener.name}" threw`, error);
+    const missed = entries.filter((entry) => entry.sequence > after && this.#listeners.matching(entry.label).length > 0);
+    // Withheld nodes are fetched first; one at a time keeps the events in journal order.
+    void (async () => {
+      for (const entry of missed) {
+        const node = entry.withheld ? await this.getNode(entry.label).catch(() => undefined) : entry.node?.clone();
+        for (const listener of this.#listeners.matching(entry.label)) {
+          try {
+            listener.callback(this, entry.label, node);
+          } catch (error) {
+            console.error(`wwatp: listener "${listener.name}" threw`, error);
+          }
         }
       }
-    }
+    })();
   }
 
   #lost(connection: StreamOpener, error?: unknown): void {
@@ -176,8 +190,10 @@ export class Http3ClientBackend implements Backend {
       case 'journal':
         if (push.epoch !== undefined) this.#epoch = push.epoch;
         for (const entry of push.entries) {
-          if (!this.#olderThanOwnWrite(entry.label, entry.sequence)) this.#cache?.set(entry.label, { state: entry.node ? stateOf(entry.node) : null });
           this.#lastSequence = Math.max(this.#lastSequence, entry.sequence);
+          if (this.#olderThanOwnWrite(entry.label, entry.sequence)) continue;
+          if (entry.withheld) this.#cache?.delete(entry.label);
+          else this.#cache?.set(entry.label, { state: entry.node ? stateOf(entry.node) : null });
         }
         this.#lastSequence = Math.max(this.#lastSequence, push.latest);
         this.#pruneFloors();

@@ -73,7 +73,9 @@ export async function serveStream(session: WwatpSession, input: AsyncIterable<Ui
             const body = decodePayload(message.payload);
             const since = field.count(body, 'since');
             const epoch = typeof body['epoch'] === 'string' ? body['epoch'] : undefined;
-            unsubscribe = await session.subscribe(since, (signal, payload) => void send(signal, message.requestId, payload).catch(() => unsubscribe?.()), epoch);
+            // Absent: every node travels whole, as before the field existed.
+            const bodyLimit = body['bodies'] === undefined ? Infinity : field.count(body, 'bodies');
+            unsubscribe = await session.subscribe(since, (signal, payload) => void send(signal, message.requestId, payload).catch(() => unsubscribe?.()), epoch, bodyLimit);
           } catch (error) {
             await send(Signal.ERROR, message.requestId, encodePayload(errorToWire(error)));
           }

@@ -8,6 +8,7 @@ import {
   type DecodeLimits,
 } from '../../transport/wwatp/payloads.js';
 import type { RawMessage } from '../../transport/wwatp/message-assembler.js';
+import type { JournalEntry } from '../../backends/journal.js';
 import type { JournalSource } from './memory-journal.js';
 
 export interface Reply {
@@ -28,6 +29,20 @@ let sessions = 0;
 
 /** Most journal entries a subscription's first push carries; a longer gap is answered resync. */
 const CATCH_UP_ENTRIES = 10_000;
+
+/**
+ * A live journal entry's push, encoded once for every session that takes it the same
+ * way (with its node, or with the node withheld), not once per subscriber.
+ */
+const livePushes = new WeakMap<JournalEntry, { full?: Uint8Array; bare?: Uint8Array }>();
+
+function livePush(entry: JournalEntry, bodyLimit: number): Uint8Array {
+  const withheld = entry.node !== undefined && entry.node.contentSize > bodyLimit;
+  let cached = livePushes.get(entry);
+  if (!cached) livePushes.set(entry, (cached = {}));
+  const key = withheld ? 'bare' : 'full';
+  return (cached[key] ??= encodePayload({ entries: journalEntriesToWire([entry], bodyLimit), latest: entry.sequence }));
+}
 
 export class WwatpSession {
   readonly #id = ++sessions;
@@ -131,22 +146,23 @@ export class WwatpSession {
   /**
    * Starts pushing journal entries after `since` (and listener events) to `sink`. The first
    * push carries the entries the client missed (or says resync when history is gone) and
-   * acknowledges the subscription. A session
-   * has one subscription: a second call replaces the first.
+   * acknowledges the subscription. Nodes with more than `bodyLimit` bytes of contents
+   * are withheld from journal pushes (the client fetches them if it needs them). A
+   * session has one subscription: a second call replaces the first.
    */
-  async subscribe(since: number, sink: PushSink, epoch?: string): Promise<() => void> {
+  async subscribe(since: number, sink: PushSink, epoch?: string, bodyLimit = Infinity): Promise<() => void> {
     this.#stopJournal?.();
     this.#stopJournal = undefined;
     this.#sinks.clear();
     this.#sinks.add(sink);
-    const first = await this.#catchUp(since, epoch);
+    const first = await this.#catchUp(since, epoch, bodyLimit);
     // The first push always goes out: it acknowledges the subscription.
     sink(Signal.PUSH_JOURNAL, first.payload);
     let last = first.last;
     this.#stopJournal = this.journal.onEntry((entry) => {
       if (entry.sequence <= last) return;
       last = entry.sequence;
-      this.#push(Signal.PUSH_JOURNAL, encodePayload({ entries: journalEntriesToWire([entry]), latest: entry.sequence }));
+      this.#push(Signal.PUSH_JOURNAL, livePush(entry, bodyLimit));
     });
     return () => this.#sinks.delete(sink);
   }
@@ -157,12 +173,12 @@ export class WwatpSession {
    * past the latest (the client saw another history, e.g. before a memory journal
    * restarted), there are more than CATCH_UP_ENTRIES, or they would not fit in a message.
    */
-  async #catchUp(since: number, epoch: string | undefined): Promise<{ payload: Uint8Array; last: number }> {
+  async #catchUp(since: number, epoch: string | undefined, bodyLimit: number): Promise<{ payload: Uint8Array; last: number }> {
     const answer = await this.journal.getJournal(since, CATCH_UP_ENTRIES);
     // A client whose sequence numbers come from another history (a restarted memory server) must start over.
     const sameHistory = epoch === undefined || epoch === this.journal.epoch;
     if (sameHistory && answer.kind === 'entries' && since <= answer.latest && answer.entries.length < CATCH_UP_ENTRIES) {
-      const payload = encodePayload({ entries: journalEntriesToWire(answer.entries), latest: answer.latest, epoch: this.journal.epoch });
+      const payload = encodePayload({ entries: journalEntriesToWire(answer.entries, bodyLimit), latest: answer.latest, epoch: this.journal.epoch });
       if (payload.length <= this.#limits.maxContentBytes) return { payload, last: answer.entries.at(-1)?.sequence ?? since };
     }
     return { payload: encodePayload({ resync: true, latest: answer.latest, epoch: this.journal.epoch }), last: answer.latest };

@@ -65,6 +65,10 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
   private released = false;
   /** Packets arrived or a timer fired since the last flush: state may have changed. */
   private stirred = true;
+  /** The last flush held its packets back for the application's answer (see flush). */
+  private heldBack = false;
+  /** Streams gave quiche something to send since the last send pass. */
+  private wrote = false;
   private recvInfo: RecvInfo;
   private readonly timer = new ConnectionTimer(() => this.onTimer());
 
@@ -197,6 +201,7 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     // Flushes that only carry our own writes skip the native calls that look for news.
     const stirred = this.stirred || this.closingLocally;
     this.stirred = false;
+    let hold = false;
     if (stirred && !this.established && !this.closeInfo && !this.closingLocally && q.isEstablished()) {
       this.established = true;
       this.alpn = decoder.decode(q.applicationProto());
@@ -207,11 +212,20 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
       // Before reading: taking a FIN can complete a stopped stream, and quiche forgets
       // it (and the STOP_SENDING code) at once.
       if (stirred) this.writes.checkIdle();
-      if (stirred) this.streams.readAll(q);
+      const delivered = stirred ? this.streams.readAll(q) : 0;
       this.readDatagrams();
       this.writes.retryBlocked();
+      // Request or response data was just handed to the application, whose answer
+      // comes in later microtasks: sending now would put our ACK in a packet of its own
+      // and the answer in another. Hold back one turn (never two in a row, so ACKs
+      // cannot starve). Only for bidirectional streams: nobody answers on the others.
+      // Writes already waiting go now: holding them would let a later write on another
+      // connection overtake them.
+      hold = delivered > 0 && !this.heldBack && !this.wrote;
     }
-    this.sendPackets();
+    this.heldBack = hold;
+    if (hold) this.endpoint.schedule(this);
+    else this.sendPackets();
     if (stirred) this.checkClosed();
     if (!this.released) this.timer.arm(q.timeout());
   }
@@ -221,7 +235,13 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     return this.writes.finWindowOpen;
   }
   touched(): void {
+    this.wrote = true;
     this.endpoint.schedule(this);
+  }
+  sendHeldBack(): void {
+    if (!this.heldBack || this.released || this.closeInfo || this.closingLocally) return;
+    this.heldBack = false;
+    this.sendPackets();
   }
   writerBlocked(writer: { flushPending(): void }): void {
     this.writes.blockedWriter(writer);
@@ -263,6 +283,7 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
   }
 
   private sendPackets(): void {
+    this.wrote = false;
     const ep = this.endpoint;
     for (let budget = PACKETS_PER_TURN; budget > 0; budget--) {
       const buf = ep.takeBuffer(this);

@@ -73,6 +73,7 @@ export class StreamReader {
 
   stopSending(code: number): void {
     if (this.finished) return;
+    this.io.sendHeldBack();
     try {
       this.io.quiche.streamShutdown(this.id, quiche.Shutdown.Read, code);
     } catch {

@@ -7,6 +7,12 @@ export interface StreamIo {
   readonly scratch: Uint8Array;
   /** quiche has something new to send (data, FIN, flow-control credit): flush this turn. */
   touched(): void;
+  /**
+   * Call before queuing STOP_SENDING: puts packets held back for an answer (our ACKs)
+   * on the wire first. quiche 0.18 forgets a fully acked stream, and the STOP_SENDING
+   * code with it, when the ACK and the STOP_SENDING arrive in one packet.
+   */
+  sendHeldBack(): void;
   /** This writer has bytes quiche could not take yet: retry it after the next ACKs. */
   writerBlocked(writer: { flushPending(): void }): void;
   /** Counts the send passes that put packets on the wire (to tell whether data left yet). */

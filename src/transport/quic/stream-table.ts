@@ -59,8 +59,11 @@ export class StreamTable {
   }
 
   /** Moves what quiche has for each readable stream to its reader, creating peer streams. */
-  readAll(quiche: Connection): void {
+  /** Pulls every readable stream; returns how many of them were bidirectional. */
+  readAll(quiche: Connection): number {
+    let count = 0;
     for (const id of quiche.readable()) {
+      if ((id & 2) === 0) count++;
       let s = this.streams.get(id);
       if (s === undefined) {
         if (!this.claimPeerStream(id)) {
@@ -73,6 +76,7 @@ export class StreamTable {
       }
       s.reader?.pull();
     }
+    return count;
   }
 
   /** The connection is gone: every stream still open fails with `err`. */

@@ -93,16 +93,19 @@ export function transactionFromWire(value: unknown, limits: DecodeLimits): Trans
   });
 }
 
-type WireJournalEntry = [sequence: number, label: string, node: WireNode | null];
+/** `true` in the node's place: changed, node withheld (over the subscriber's body limit). */
+type WireJournalEntry = [sequence: number, label: string, node: WireNode | null | true];
 
-export function journalEntriesToWire(entries: readonly JournalEntry[]): WireJournalEntry[] {
-  return entries.map((e) => [e.sequence, e.label, e.node ? nodeToWire(e.node) : null]);
+/** Entries as they travel; nodes whose contents exceed `bodyLimit` bytes are withheld. */
+export function journalEntriesToWire(entries: readonly JournalEntry[], bodyLimit = Infinity): WireJournalEntry[] {
+  return entries.map((e) => [e.sequence, e.label, e.withheld || (e.node && e.node.contentSize > bodyLimit) ? true : e.node ? nodeToWire(e.node) : null]);
 }
 
 export function journalEntriesFromWire(value: unknown, limits: DecodeLimits): JournalEntry[] {
   if (!Array.isArray(value)) throw new WwatpError('MALFORMED', 'journal entries must be an array');
-  return value.map((e: unknown) => {
+  return value.map((e: unknown): JournalEntry => {
     if (!Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'number' || typeof e[1] !== 'string') throw new WwatpError('MALFORMED', 'a journal entry must be [sequence, label, node]');
+    if (e[2] === true) return { sequence: e[0], label: e[1], node: undefined, withheld: true };
     return { sequence: e[0], label: e[1], node: e[2] === null ? undefined : nodeFromWire(e[2], limits) };
   });
 }

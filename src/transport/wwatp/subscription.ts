@@ -14,11 +14,20 @@ export type Push =
   | { kind: 'marker'; token: number };
 
 /**
- * The client end of a push subscription: sends SUBSCRIBE(since), keeps its side of the
+ * The client end of a push subscription: sends SUBSCRIBE(since, epoch, bodies), keeps its side of the
  * stream open, and hands each push to `onPush` in order. Resolves when the stream ends.
  */
-export async function runSubscription(stream: ByteStream, since: number, epoch: string | undefined, limits: DecodeLimits, maxMessageBytes: number, onPush: (push: Push) => void): Promise<void> {
-  for (const chunk of encodeMessage(Signal.SUBSCRIBE, 0, encodePayload(epoch === undefined ? { since } : { since, epoch }))) await stream.write(chunk);
+export interface SubscribeRequest {
+  since: number;
+  epoch: string | undefined;
+  /** Largest node contents (bytes) journal pushes should carry; larger ones are withheld. */
+  bodies?: number;
+}
+
+export async function runSubscription(stream: ByteStream, request: SubscribeRequest, limits: DecodeLimits, maxMessageBytes: number, onPush: (push: Push) => void): Promise<void> {
+  const { since, epoch, bodies } = request;
+  const body = { since, ...(epoch === undefined ? {} : { epoch }), ...(bodies === undefined ? {} : { bodies }) };
+  for (const chunk of encodeMessage(Signal.SUBSCRIBE, 0, encodePayload(body))) await stream.write(chunk);
   const reader = new ChunkReader();
   const assembler = new MessageAssembler(maxMessageBytes);
   for await (const bytes of stream.readable) {

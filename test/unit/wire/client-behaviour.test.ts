@@ -168,3 +168,103 @@ t.test('a server that restarted without a durable journal is a new history: the 
   old.close();
   current.close();
 });
+
+/** A connection whose streams count the bytes the client reads. */
+function counting(server: ReturnType<typeof memoryServer>, tally: { bytes: number; streams: number }) {
+  return async () => {
+    const c = await server.connect();
+    return {
+      ...c,
+      closed: c.closed,
+      close: () => c.close(),
+      openStream: async () => {
+        tally.streams++;
+        const s = await c.openStream();
+        const readable = (async function* () {
+          for await (const bytes of s.readable) {
+            tally.bytes += bytes.length;
+            yield bytes;
+          }
+        })();
+        return { write: (b: Uint8Array) => s.write(b), end: () => s.end(), abort: (r?: unknown) => s.abort(r), readable };
+      },
+    };
+  };
+}
+
+/** A node whose contents are `bytes` long (a 4-byte length, then `fill` bytes). */
+function sized(label: string, bytes: number, fill: number): TreeNode {
+  const n = new TreeNode({ labelRule: label, description: label });
+  n.insertProperty('data', 'bytes', new Uint8Array(bytes - 4).fill(fill));
+  return n;
+}
+
+t.test('journal pushes carry small nodes to cached clients and withhold big ones', async (t) => {
+  const server = memoryServer(new SimpleBackend(), { maxContentBytes: 4 << 20 });
+  const tally = { bytes: 0, streams: 0 };
+  const reader = await Http3ClientBackend.open({ connect: counting(server, tally), maxContentBytes: 4 << 20 });
+  const writer = await Http3ClientBackend.open({ connect: () => server.connect(), maxContentBytes: 4 << 20 });
+
+  await writer.upsertNode([sized('small', 1000, 1)]);
+  await reader.processNotifications();
+  let streams = tally.streams;
+  t.equal((await reader.getNode('small'))?.contentSize, 1000);
+  t.equal(tally.streams, streams, 'a small node came with its push: served from the cache');
+
+  const big = 1 << 20;
+  await writer.upsertNode([sized('big', 1000, 2)]);
+  t.equal((await reader.getNode('big'))?.contentSize, 1000, 'cached while small');
+  await reader.processNotifications();
+  let bytes = tally.bytes;
+  await writer.upsertNode([sized('big', big, 3)]);
+  await reader.processNotifications();
+  t.ok(tally.bytes - bytes < 64 * 1024, `the big node was withheld from the push (${tally.bytes - bytes} bytes read)`);
+  streams = tally.streams;
+  bytes = tally.bytes;
+  const fresh = await reader.getNode('big');
+  t.equal(fresh?.contentSize, big, 'the stale copy was evicted: the next get fetched the new node');
+  t.equal(fresh?.propertyData[4], 3);
+  t.equal(tally.streams, streams + 1);
+  t.ok(tally.bytes - bytes >= big, 'and the node travelled once, on request');
+  await reader.close();
+  await writer.close();
+  server.close();
+});
+
+t.test('a client without a cache asks for no nodes in journal pushes', async (t) => {
+  const server = memoryServer(new SimpleBackend());
+  const tally = { bytes: 0, streams: 0 };
+  const reader = await Http3ClientBackend.open({ connect: counting(server, tally), cacheSize: 0 });
+  const writer = await Http3ClientBackend.open({ connect: () => server.connect() });
+  await reader.processNotifications();
+  const bytes = tally.bytes;
+  await writer.upsertNode([sized('mid', 8000, 4)]);
+  await reader.processNotifications();
+  t.ok(tally.bytes - bytes < 2000, `an 8,000-byte node was not pushed (${tally.bytes - bytes} bytes read)`);
+  t.equal(reader.lastSequence, 1, 'the sequence still moved on');
+  t.equal((await reader.getNode('mid'))?.propertyData[4], 4);
+  await reader.close();
+  await writer.close();
+  server.close();
+});
+
+t.test('a withheld change made while away reaches listeners with the node fetched', async (t) => {
+  const server = memoryServer(new SimpleBackend(), { maxContentBytes: 4 << 20 });
+  const states: string[] = [];
+  const watcher = await Http3ClientBackend.open({ connect: () => server.connect(), onState: (s) => states.push(s), maxContentBytes: 4 << 20 });
+  const seen: Array<[string, number | undefined]> = [];
+  watcher.registerNodeListener('w', 'y', true, (_b, label, n) => seen.push([label, n?.contentSize]));
+  await watcher.processNotifications();
+  server.refuse = true;
+  server.drop();
+  await until(() => states.includes('reconnecting'));
+  server.refuse = false;
+  const writer = await Http3ClientBackend.open({ connect: () => server.connect(), maxContentBytes: 4 << 20 });
+  await writer.upsertNode([sized('y/big', 1 << 20, 5), sized('y/small', 10, 6)]);
+  await watcher.whenConnected();
+  await until(() => seen.length >= 2);
+  t.same(seen, [['y/big', 1 << 20], ['y/small', 10]], 'in journal order, the big node fetched');
+  await watcher.close();
+  await writer.close();
+  server.close();
+});
