@@ -5,6 +5,7 @@ import type {
   CollectionSearchResult,
   CollectionSpec,
   CollectorChange,
+  JsonObject,
   RecordInput,
   SearchCollectionsQuery,
   SearchHit,
@@ -49,6 +50,8 @@ export interface CollectionRepoApi {
 export interface RegistryApi {
   /** Registers (or replaces) a `.proto` file of a namespace. */
   registerProto(input: { namespace: string; fileName: string; source: string }): Promise<unknown>;
+  /** The codec of a registered type; normalize throws TYPE_MISMATCH naming the field a record gets wrong. */
+  codec(namespace: string, typeName: string): { normalize(input: { json?: JsonObject }): unknown };
   /** Registers a service defined in a registered file. */
   registerService(input: { namespace: string; name: string }): Promise<unknown>;
 }

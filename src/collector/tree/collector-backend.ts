@@ -59,6 +59,8 @@ export class CollectorBackend implements Backend {
   readonly #unsubscribe: () => void;
   // Notifications for changes reported by the Collector, delivered in order.
   #chain: Promise<void> = Promise.resolve();
+  readonly #queue: CollectorChange[] = [];
+  #scheduled = false;
   #closed = false;
 
   constructor(collector: CollectorApi, options: CollectorBackendOptions = {}) {
@@ -267,7 +269,7 @@ export class CollectorBackend implements Backend {
   // ---------------------------------------------------------------- writing
 
   /** Maps a node to the write it asks for, refusing what cannot be written, before anything is written. */
-  async #plan(node: TreeNode, pendingCollections: Set<string>): Promise<Op> {
+  async #plan(node: TreeNode, pendingCollections: Map<string, string>): Promise<Op> {
     const place = placeOf(node.labelRule);
     if (!place) throw new WwatpError('INVALID_LABEL', `"${node.labelRule}" names nothing in the collector: use <namespace>/<collection>[/<record id> | /.files/<path>]`);
     switch (place.kind) {
@@ -284,23 +286,25 @@ export class CollectorBackend implements Backend {
             `collection "${node.labelRule}" holds ${existing.messageType}; its messageType cannot change to ${write.messageType} (delete the collection and create it again)`,
           );
         }
-        pendingCollections.add(labelOf(place));
+        pendingCollections.set(labelOf(place), write.messageType);
         return { kind: 'collection', place, node };
       }
       case 'record': {
         const write = readRecordWrite(node);
         const info = await this.#collector.repo.describe(place.namespace, place.name);
-        if (!info) {
-          if (pendingCollections.has(`${place.namespace}/${place.name}`)) return { kind: 'record', place, node };
+        const messageType = pendingCollections.get(`${place.namespace}/${place.name}`) ?? info?.messageType;
+        if (messageType === undefined) {
           throw new WwatpError('NOT_FOUND', `no collection "${place.namespace}/${place.name}" for record "${node.labelRule}": create it first (upsert it with a messageType)`);
         }
         if (place.namespace === SYSTEM) {
           if (place.name === 'protos' || place.name === 'services') return { kind: 'proto', place, node };
           throw new WwatpError('UNSUPPORTED', `records of "${SYSTEM}/${place.name}" are written by the registry, not through the tree`);
         }
-        if (write.type !== undefined && write.type !== info.messageType) {
-          throw new WwatpError('TYPE_MISMATCH', `record "${node.labelRule}" says type ${write.type}, but collection ${place.namespace}/${place.name} holds ${info.messageType}`);
+        if (write.type !== undefined && write.type !== messageType) {
+          throw new WwatpError('TYPE_MISMATCH', `record "${node.labelRule}" says type ${write.type}, but collection ${place.namespace}/${place.name} holds ${messageType}`);
         }
+        // Checked now, so a batch with one record that does not fit its type writes nothing.
+        if (messageType !== SCHEMALESS) this.#collector.registry.codec(place.namespace, messageType).normalize({ json: write.json });
         return { kind: 'record', place, node };
       }
       case 'file': {
@@ -386,10 +390,28 @@ export class CollectorBackend implements Backend {
   async upsertNode(nodes: readonly TreeNode[]): Promise<boolean> {
     this.#live();
     const states = checkedStates(nodes, this.#maxContentBytes);
-    const pending = new Set<string>();
+    const pending = new Map<string, string>();
     const ops: Op[] = [];
     for (const state of states) ops.push(await this.#plan(nodeFromState(state), pending));
-    for (const op of ops) await this.#apply(op);
+    // Runs of record and file writes go together, so the store commits them as one group;
+    // collection definitions and registrations run alone, in order, before what follows.
+    let run: Op[] = [];
+    const flush = async (): Promise<void> => {
+      const batch = run;
+      run = [];
+      const results = await Promise.allSettled(batch.map((op) => this.#apply(op)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    };
+    for (const op of ops) {
+      if (op.kind === 'record' || op.kind === 'file') {
+        run.push(op);
+        continue;
+      }
+      await flush();
+      await this.#apply(op);
+    }
+    await flush();
     return true;
   }
 
@@ -464,7 +486,7 @@ export class CollectorBackend implements Backend {
     };
     const check = checkTransaction(tx, versionOf, this.#maxContentBytes);
     if (!check.ok) return false;
-    const pending = new Set<string>();
+    const pending = new Map<string, string>();
     const ops: Array<{ label: string; op: Op | undefined }> = [];
     for (const write of check.writes) ops.push({ label: write.label, op: write.state && (await this.#plan(nodeFromState(write.state), pending)) });
 
@@ -538,11 +560,38 @@ export class CollectorBackend implements Backend {
 
   #onChange(change: CollectorChange): void {
     if (this.#closed || this.#listeners.size === 0) return;
-    this.#chain = this.#chain.then(() => this.#deliver(change)).catch((error: unknown) => console.error('CollectorBackend: delivering a change failed', error));
+    this.#queue.push(change);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    this.#chain = this.#chain.then(() => this.#drain()).catch((error: unknown) => console.error('CollectorBackend: delivering a change failed', error));
+  }
+
+  /**
+   * Delivers queued changes in order, then once per collection whose records or files
+   * changed, its node again: recordCount and the listed ids are part of it, and clients
+   * caching the node must not keep a stale one. Changes committed together share that.
+   */
+  async #drain(): Promise<void> {
+    this.#scheduled = false;
+    const changes = this.#queue.splice(0);
+    const touched = new Map<string, { namespace: string; name: string }>();
+    for (const change of changes) {
+      await this.#deliver(change);
+      if (change.kind === 'collection') touched.delete(`${change.namespace}/${change.name}`);
+      else touched.set(`${change.namespace}/${change.collection}`, { namespace: change.namespace, name: change.collection });
+    }
+    for (const [label, { namespace, name }] of touched) {
+      const info = await this.#collector.repo.describe(namespace, name).catch(() => undefined);
+      if (info) this.#fire(label, await this.#collectionNode(info));
+    }
+  }
+
+  #fire(label: string, node: TreeNode | undefined): void {
+    this.#listeners.notify(this, label, () => node?.clone());
   }
 
   async #deliver(change: CollectorChange): Promise<void> {
-    const fire = (label: string, node: TreeNode | undefined): void => this.#listeners.notify(this, label, () => node?.clone());
+    const fire = (label: string, node: TreeNode | undefined): void => this.#fire(label, node);
     switch (change.kind) {
       case 'record': {
         const label = `${change.namespace}/${change.collection}/${change.id}`;

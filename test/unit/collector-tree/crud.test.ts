@@ -113,5 +113,9 @@ t.test('a typed collection: registered through system/protos, mismatches refused
   await t.rejects(backend.upsertNode([recordNodeFor('acme/typed/b2', { title: 'Dune', year: 'nineteen' })]), { code: 'TYPE_MISMATCH', message: /year/ });
   await t.rejects(backend.upsertNode([recordNodeFor('acme/typed/b3', { title: 'Dune', pages: 3 })]), { code: 'TYPE_MISMATCH', message: /pages/ });
   t.equal(await backend.getNode('acme/typed/b2'), undefined);
+  await t.rejects(backend.upsertNode([recordNodeFor('acme/typed/ok1', { title: 'fine' }), recordNodeFor('acme/typed/bad1', { year: 'x' })]), { code: 'TYPE_MISMATCH' });
+  t.equal(await backend.getNode('acme/typed/ok1'), undefined, 'a batch with a record that does not fit writes nothing');
+  await backend.upsertNode([collectionNodeFor('acme/typed2', 'acme.Book'), recordNodeFor('acme/typed2/n1', { title: 'same batch' })]);
+  t.same((await backend.getNode('acme/typed2/n1'))?.getProperty('record'), { title: 'same batch' }, 'a collection and its records in one batch');
   t.ok(await collector.repo.describe('acme', 'typed'));
 });
