@@ -41,7 +41,25 @@ export function normalizeLabelOrRoot(label: unknown): string {
   return canonical;
 }
 
+/**
+ * Every label on the wire passes here (several times per request), so printable ASCII
+ * is checked by a scan that allocates nothing; anything else takes the full check.
+ */
 function checkCanonical(canonical: string, original: string): void {
+  let start = 0;
+  for (let i = 0; i <= canonical.length; i++) {
+    const c = i === canonical.length ? 47 : canonical.charCodeAt(i);
+    if (c === 47) {
+      const n = i - start;
+      if (n === 0 || (n <= 2 && canonical.charCodeAt(start) === 46 && (n === 1 || canonical.charCodeAt(start + 1) === 46))) break;
+      start = i + 1;
+      if (i === canonical.length) return;
+    } else if (c <= 32 || c >= 127 || c === 42 || c === 63) break;
+  }
+  checkCanonicalSlowly(canonical, original);
+}
+
+function checkCanonicalSlowly(canonical: string, original: string): void {
   const bad = FORBIDDEN.exec(canonical);
   if (bad) {
     const what = bad[0] === '*' || bad[0] === '?' ? `the reserved character "${bad[0]}"` : 'whitespace or a control character';

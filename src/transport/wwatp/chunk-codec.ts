@@ -28,15 +28,29 @@ function varintLength(value: number): number {
   return 8;
 }
 
+// Byte by byte: a DataView per call cost more than the chunk it framed.
 function writeVarint(out: Uint8Array, at: number, value: number): number {
   const len = varintLength(value);
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  if (len === 1) out[at] = value;
-  else if (len === 2) view.setUint16(at, value | 0x4000);
-  else if (len === 4) view.setUint32(at, (value | 0x80000000) >>> 0);
-  else {
-    view.setUint32(at, (Math.floor(value / 2 ** 32) | 0xc0000000) >>> 0);
-    view.setUint32(at + 4, value >>> 0);
+  if (len === 1) {
+    out[at] = value;
+  } else if (len === 2) {
+    out[at] = 0x40 | (value >>> 8);
+    out[at + 1] = value & 0xff;
+  } else if (len === 4) {
+    out[at] = 0x80 | (value >>> 24);
+    out[at + 1] = (value >>> 16) & 0xff;
+    out[at + 2] = (value >>> 8) & 0xff;
+    out[at + 3] = value & 0xff;
+  } else {
+    const high = Math.floor(value / 2 ** 32);
+    out[at] = 0xc0 | (high >>> 24);
+    out[at + 1] = (high >>> 16) & 0xff;
+    out[at + 2] = (high >>> 8) & 0xff;
+    out[at + 3] = high & 0xff;
+    out[at + 4] = value >>> 24;
+    out[at + 5] = (value >>> 16) & 0xff;
+    out[at + 6] = (value >>> 8) & 0xff;
+    out[at + 7] = value & 0xff;
   }
   return at + len;
 }
