@@ -5,7 +5,8 @@
  * table of wwatp's ratio to each peer. `--quick` for a run under a minute (prints only);
  * a full run writes bench/results/peers.json and peers.svg. `--only wwatp,etcd` and
  * `--workloads seq,conc,reads,watch,load` narrow a run (for profiling; nothing written);
- * `--profile-server DIR` writes the wwatp server's CPU profile there.
+ * `--profile-server DIR` writes the wwatp server's CPU profile there; `--verbose` adds
+ * per-system wall and CPU time and wwatp's commit batching.
  */
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,9 +31,10 @@ const WORKLOADS = ['seq', 'conc', 'reads', 'watch', 'load'] as const;
 type WorkloadName = (typeof WORKLOADS)[number];
 const workloads = (option('--workloads')?.split(',') ?? [...WORKLOADS]) as WorkloadName[];
 const profileDir = option('--profile-server');
+const verbose = argv.includes('--verbose');
 for (const s of only) if (!SYSTEMS.includes(s)) throw new Error(`--only: unknown system ${s}`);
 for (const w of workloads) if (!WORKLOADS.includes(w)) throw new Error(`--workloads: unknown workload ${w}`);
-const complete = !quick && only.length === SYSTEMS.length && workloads.length === WORKLOADS.length;
+const complete = process.env['WWATP_PEERS_BACKEND'] === undefined && !quick && only.length === SYSTEMS.length && workloads.length === WORKLOADS.length;
 
 const CLIENTS = 64;
 const WATCHERS = 100;
@@ -73,7 +75,15 @@ try {
   // and disk touches them alike.
   const each = async (title: string, run: (system: PeerSystem) => Promise<void>): Promise<void> => {
     console.log(`\n${title}`);
-    for (const system of systems.values()) await run(system);
+    for (const system of systems.values()) {
+      await system.diagnostics?.();
+      const cpu0 = process.cpuUsage();
+      const t0 = Date.now();
+      await run(system);
+      const cpu = process.cpuUsage(cpu0);
+      const server = (await system.diagnostics?.()) ?? '';
+      if (verbose) log(`  (${system.name}: ${((Date.now() - t0) / 1000).toFixed(1)} s, client process ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU${server ? `; ${server}` : ''})`);
+    }
   };
   if (workloads.includes('seq')) {
     const rate = row('durable writes, 1 client, sequential', 'writes/s', true);

@@ -45,6 +45,8 @@ export interface PeerSystem {
   prepare(parents: readonly string[]): Promise<void>;
   open(): Promise<PeerClient>;
   stop(): Promise<void>;
+  /** What the server did since the last call (commits, CPU), where it can tell; for the log. */
+  diagnostics?(): Promise<string>;
 }
 
 /** A 256-byte value whose first four bytes carry `index` (watchers check it). */

@@ -5,6 +5,7 @@
  * IPC, stops when told to or when the parent goes away.
  */
 import { join } from 'node:path';
+import { SimpleBackend } from '../../src/backends/simple-backend.js';
 import { SqliteBackend } from '../../src/backends/sqlite/index.js';
 import { startServer } from '../../src/frontends/server/start-server.js';
 
@@ -12,22 +13,37 @@ export interface ServerReady {
   url: string;
   certificateHash: string;
 }
-export type FromServer = { ready: ServerReady } | { failed: string };
-export type ToServer = 'close';
+export interface ServerStats {
+  /** SQLite commits and the writes they carried (writes / commits: how well group commit batches). */
+  commits: number;
+  writes: number;
+  /** CPU time the server process has used, µs. */
+  cpuMicros: number;
+}
+export type FromServer = { ready: ServerReady } | { failed: string } | { stats: ServerStats };
+export type ToServer = 'close' | 'stats';
 
 async function main(dir: string): Promise<void> {
-  const backend = await SqliteBackend.open({ path: join(dir, 'tree.db'), synchronous: 'FULL' });
+  // WWATP_PEERS_BACKEND=memory is for diagnosis only (how much is storage, how much
+  // transport): results are always measured on SQLite.
+  const memory = process.env['WWATP_PEERS_BACKEND'] === 'memory';
+  const sqlite = memory ? undefined : await SqliteBackend.open({ path: join(dir, 'tree.db'), synchronous: 'FULL' });
+  const backend = sqlite ?? new SimpleBackend();
   const server = await startServer({ backend, host: '127.0.0.1', port: 0, certsDir: join(dir, 'certs') });
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await server.close().catch(() => undefined);
-      await backend.close().catch(() => undefined);
+      await sqlite?.close().catch(() => undefined);
       // process.exit (not a signal) so `--cpu-prof` gets to write its profile.
       process.exit(0);
     })());
   process.on('message', (m: ToServer) => {
     if (m === 'close') void stop();
+    else if (m === 'stats') {
+      const cpu = process.cpuUsage();
+      process.send?.({ stats: { ...(sqlite?.stats() ?? { commits: 0, writes: 0 }), cpuMicros: cpu.user + cpu.system } } satisfies FromServer);
+    }
   });
   process.once('disconnect', () => void stop());
   process.send?.({ ready: { url: server.url, certificateHash: server.certificateHash } } satisfies FromServer);

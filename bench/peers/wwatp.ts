@@ -4,7 +4,7 @@ import type { Http3ClientBackend } from '../../src/backends/http3-client/http3-c
 import { TreeNode } from '../../src/tree/tree-node.js';
 import { spawnTracked, stopChild, tempDir, removeDir, within } from './processes.js';
 import { valueIndex, type ChangeCallback, type Entry, type PeerClient, type PeerSystem } from './system.js';
-import type { FromServer, ServerReady, ToServer } from './wwatp-server.js';
+import type { FromServer, ServerReady, ServerStats, ToServer } from './wwatp-server.js';
 
 function nodeOf(key: string, value: Uint8Array): TreeNode {
   const node = new TreeNode({ labelRule: key });
@@ -76,7 +76,7 @@ export async function startWwatp(options: WwatpOptions = {}): Promise<PeerSystem
       new Promise<ServerReady>((resolve, reject) => {
         child.once('error', reject);
         child.once('exit', (code) => reject(new Error(`wwatp server exited (${code})`)));
-        child.once('message', (m: FromServer) => ('ready' in m ? resolve(m.ready) : reject(new Error(m.failed))));
+        child.once('message', (m: FromServer) => ('ready' in m ? resolve(m.ready) : reject(new Error('failed' in m ? m.failed : 'unexpected message'))));
       }),
       30_000,
       'wwatp server did not start within 30 s',
@@ -87,7 +87,24 @@ export async function startWwatp(options: WwatpOptions = {}): Promise<PeerSystem
     throw error;
   }
   child.removeAllListeners('exit');
+  const stats = (): Promise<ServerStats> =>
+    new Promise((resolve) => {
+      const onMessage = (m: FromServer): void => {
+        if (!('stats' in m)) return;
+        child.off('message', onMessage);
+        resolve(m.stats);
+      };
+      child.on('message', onMessage);
+      child.send('stats' satisfies ToServer);
+    });
+  let last: ServerStats = { commits: 0, writes: 0, cpuMicros: 0 };
   return {
+    diagnostics: async () => {
+      const now = await stats();
+      const [commits, writes, cpu] = [now.commits - last.commits, now.writes - last.writes, (now.cpuMicros - last.cpuMicros) / 1e6];
+      last = now;
+      return `server: ${commits} commits for ${writes} write calls (${commits > 0 ? (writes / commits).toFixed(1) : '—'} per commit), ${cpu.toFixed(2)} s CPU`;
+    },
     name: 'wwatp',
     describe: 'wwatp: SqliteBackend (WAL, synchronous=FULL), QUIC + HTTP/3 with TLS 1.3, server in its own Node process',
     prepare: async () => undefined,
