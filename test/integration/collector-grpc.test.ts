@@ -73,9 +73,10 @@ function bookAny(b: BookJson): Obj {
   return { type_url: 'type.googleapis.com/shop.Book', value: encodeBook(b) };
 }
 
-function fileDescriptorOf(root: protobuf.Root, name: string): Obj {
+/** The FileDescriptorProto (as proto-loader takes it) of the root's file declaring `pkg`. */
+function fileDescriptorOf(root: protobuf.Root, name: string, pkg?: string): Obj {
   const set = descriptor.FileDescriptorSet.toObject((root as unknown as { toDescriptor(s: string): protobuf.Message }).toDescriptor('proto3'), {}) as { file: Obj[] };
-  const file = set.file[0] as Obj;
+  const file = (pkg === undefined ? set.file[0] : set.file.find((f) => f.package === pkg)) as Obj;
   return { ...file, name };
 }
 
@@ -155,6 +156,20 @@ t.test('registry: RegisterProto with a FileDescriptorProto, services and their l
   const pinger = await call(registry, 'RegisterService', { namespace: NS, service_descriptor: (file.service as Obj[])[0], file_descriptor: file });
   t.match(pinger, { service_id: 'acme/tools.Pinger', registered_methods: ['Ping'] });
 
+  // A file importing a well-known type, sent without that dependency: the server supplies it.
+  const eventSource = 'syntax = "proto3"; package log; import "google/protobuf/timestamp.proto"; message Event { string what = 1; google.protobuf.Timestamp at = 2; }';
+  const eventRoot = protobuf.parse(eventSource, { keepCase: true }).root;
+  eventRoot.addJSON((protobuf.common as unknown as { get(n: string): protobuf.INamespace }).get('google/protobuf/timestamp.proto').nested ?? {});
+  const eventFile = { ...fileDescriptorOf(eventRoot, 'log/event.proto', 'log'), dependency: ['google/protobuf/timestamp.proto'] };
+  const events = await call(registry, 'RegisterProto', { namespace: 'logs', file_descriptor: eventFile });
+  t.match(events, { status: { code: 'OK' }, registered_messages: ['log.Event'] });
+  await call(repo, 'CreateCollection', { collection: { namespace: 'logs', name: 'events', message_type: { message_name: 'log.Event' } } });
+  const Event = eventRoot.lookupType('log.Event');
+  const at = { seconds: 1_700_000_000, nanos: 5 };
+  await call(service, 'Create', { namespace: 'logs', collection_name: 'events', id: 'e1', item: { type_url: 'type.googleapis.com/log.Event', value: Buffer.from(Event.encode(Event.fromObject({ what: 'boot', at })).finish()) } });
+  const ev = await call(service, 'Get', { namespace: 'logs', collection_name: 'events', id: 'e1' });
+  t.match(Event.toObject(Event.decode((ev.item as Obj).value as Uint8Array), { longs: Number }), { what: 'boot', at });
+
   const err = await failure(call(registry, 'RegisterProto', { namespace: NS }));
   t.equal(err.code, grpc.status.INVALID_ARGUMENT);
 });
@@ -176,7 +191,7 @@ t.test('repo: CreateCollection, Discover, Route', async (t) => {
 
   // The registry's own collections (namespace system) are discoverable too.
   const all = await call(repo, 'Discover', {});
-  t.same((all.collections as Obj[]).map((c) => `${String(c.namespace)}/${String(c.name)}`), ['acme/books', 'acme/notes', 'other/books', 'system/protos', 'system/services']);
+  t.same((all.collections as Obj[]).map((c) => `${String(c.namespace)}/${String(c.name)}`), ['acme/books', 'acme/notes', 'logs/events', 'other/books', 'system/protos', 'system/services']);
   const byLabel = await call(repo, 'Discover', { label_filter: { team: 'lit' } });
   t.match(byLabel.collections, [{ name: 'books', message_type: { message_name: 'shop.Book' }, indexed_fields: ['year'], metadata: { labels: { team: 'lit' } } }]);
   t.equal((byLabel.collections as Obj[]).length, 1);

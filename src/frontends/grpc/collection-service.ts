@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Metadata, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { MAX_LIMIT } from '../../collector/search/compile.js';
 import type { CollectionRecord, JsonObject, SearchQuery } from '../../collector/types.js';
+import type { GrpcRecordStore } from './core.js';
 import { WwatpError } from '../../tree/errors.js';
 import { unary, unimplementedUnary } from './calls.js';
 import { storeOf, targetOf, type HandlerContext, type Target } from './context.js';
@@ -16,7 +17,7 @@ import {
   searchQueryFromStruct,
 } from './convert.js';
 import { errorStatus, okStatus } from './status.js';
-import { msg, num, str, strList, type Obj } from './wire.js';
+import { msg, msgList, num, str, strList, type Obj } from './wire.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -31,11 +32,27 @@ function notFound(target: Target, id: string): WwatpError {
   return new WwatpError('NOT_FOUND', `record ${id} not found in ${target.namespace}/${target.name}`);
 }
 
+/**
+ * A collection's message type never changes (the core refuses), and a collection
+ * deleted and made again gets a new store object: so the type is kept per store,
+ * sparing each write a describe (which counts the records).
+ */
+const typeOfStore = new WeakMap<GrpcRecordStore, string>();
+
+async function messageTypeOf(store: GrpcRecordStore): Promise<string> {
+  let type = typeOfStore.get(store);
+  if (type === undefined) {
+    type = (await store.info()).messageType;
+    typeOfStore.set(store, type);
+  }
+  return type;
+}
+
 export function createOp(ctx: HandlerContext) {
   return async (req: Obj, metadata?: Metadata): Promise<Obj> => {
     const target = targetOf(req, metadata);
     const store = await storeOf(ctx, target);
-    const { messageType } = await store.info();
+    const messageType = await messageTypeOf(store);
     const id = str(req, 'id') || randomUUID();
     const record = await store.create(recordInputFromAny(msg(req, 'item'), id, messageType, ctx.wk));
     return { status: okStatus(), id: record.id };
@@ -46,7 +63,7 @@ export function updateOp(ctx: HandlerContext) {
   return async (req: Obj, metadata?: Metadata): Promise<Obj> => {
     const target = targetOf(req, metadata);
     const store = await storeOf(ctx, target);
-    const { messageType } = await store.info();
+    const messageType = await messageTypeOf(store);
     const id = requireId(req);
     const input = recordInputFromAny(msg(req, 'item'), id, messageType, ctx.wk);
     const mask = strList(req, 'update_mask');
@@ -145,9 +162,8 @@ export function collectionServiceHandlers(ctx: HandlerContext): UntypedServiceIm
       const responses: Obj[] = [];
       let failed = 0;
       let first: Obj | undefined;
-      for (const op of (req.operations as unknown[] | undefined) ?? []) {
+      for (const o of msgList(req, 'operations')) {
         try {
-          const o = op as Obj;
           const kind = BATCH_KINDS.find((k) => o[k] !== undefined && o[k] !== null);
           if (kind === undefined) throw new WwatpError('MALFORMED', 'a batch operation needs create, update or delete');
           const sub = msg(o, kind) ?? {};

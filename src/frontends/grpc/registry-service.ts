@@ -1,5 +1,6 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
-import type protobuf from 'protobufjs';
+import protobuf from 'protobufjs';
+import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { WwatpError } from '../../tree/errors.js';
 import { unary } from './calls.js';
 import type { GrpcServiceInfo } from './core.js';
@@ -23,7 +24,6 @@ interface DescriptorNames {
   methodClientStreaming: string;
   methodServerStreaming: string;
   messageName: string;
-  setFiles: string;
 }
 
 function descriptorNames(root: protobuf.Root): DescriptorNames {
@@ -42,7 +42,6 @@ function descriptorNames(root: protobuf.Root): DescriptorNames {
     methodClientStreaming: f('MethodDescriptorProto', 5),
     methodServerStreaming: f('MethodDescriptorProto', 6),
     messageName: f('DescriptorProto', 1),
-    setFiles: f('FileDescriptorSet', 1),
   };
 }
 
@@ -71,16 +70,52 @@ function dependencyOrder(files: Obj[], n: DescriptorNames): Obj[] {
   return out;
 }
 
+const WELL_KNOWN = 'google/protobuf/';
+
+/**
+ * A well-known file (google/protobuf/timestamp.proto, …) as FileDescriptorProto bytes,
+ * built from the copy protobufjs bundles, for a client that imports one without sending it.
+ */
+function wellKnownFile(name: string): Uint8Array | undefined {
+  const json = (protobuf.common as unknown as { get(n: string): protobuf.INamespace | undefined }).get(name);
+  if (json === undefined) return undefined;
+  const set = (protobuf.Root.fromJSON(json) as unknown as { toDescriptor(syntax: string): protobuf.Message }).toDescriptor('proto3');
+  const files = (descriptor.FileDescriptorSet.toObject(set) as { file?: Array<Record<string, unknown>> }).file ?? [];
+  const file = files[0];
+  if (file === undefined) return undefined;
+  return descriptor.FileDescriptorProto.encode(descriptor.FileDescriptorProto.fromObject({ ...file, name })).finish();
+}
+
+/** A FileDescriptorSet is its files, each as field 1: concatenating encoded files builds one. */
+function descriptorSet(files: readonly Uint8Array[]): Uint8Array {
+  const writer = protobuf.Writer.create();
+  for (const f of files) writer.uint32(10).bytes(f);
+  return writer.finish();
+}
+
 export function registryHandlers(ctx: HandlerContext, root: protobuf.Root): UntypedServiceImplementation {
   const { registry } = ctx.collector;
   const n = descriptorNames(root);
-  const setType = root.lookupType('google.protobuf.FileDescriptorSet');
 
-  const register = async (namespace: string, file: Obj) => {
+  const fileType = root.lookupType('google.protobuf.FileDescriptorProto');
+
+  /**
+   * Registers one file. The well-known files it imports travel in the same set (the
+   * client's copy when it sent one in `sent`), since the registry resolves a descriptor
+   * set's references only against what the namespace already holds.
+   */
+  const register = async (namespace: string, file: Obj, sent: ReadonlyMap<string, Obj> = new Map()) => {
     const fileName = str(file, n.fileName);
     if (fileName === '') throw new WwatpError('MALFORMED', 'file_descriptor.name is required');
-    const descriptorSet = encodeMessage(setType, { [n.setFiles]: [file] });
-    return registry.registerDescriptorSet({ namespace, fileName, descriptorSet });
+    const parts: Uint8Array[] = [];
+    for (const dep of strList(file, n.fileDependency)) {
+      if (!dep.startsWith(WELL_KNOWN)) continue;
+      const given = sent.get(dep);
+      const bytes = given !== undefined ? encodeMessage(fileType, given) : wellKnownFile(dep);
+      if (bytes !== undefined) parts.push(bytes);
+    }
+    parts.push(encodeMessage(fileType, file));
+    return registry.registerDescriptorSet({ namespace, fileName, descriptorSet: descriptorSet(parts) });
   };
 
   const registeredService = (info: GrpcServiceInfo): Obj => {
@@ -142,9 +177,11 @@ export function registryHandlers(ctx: HandlerContext, root: protobuf.Root): Unty
       const namespace = requireNamespace(req);
       const file = msg(req, 'file_descriptor');
       if (file === undefined) throw new WwatpError('MALFORMED', 'file_descriptor is required');
-      const deps = msgList(req, 'dependencies').filter((d) => !str(d, n.fileName).startsWith('google/protobuf/'));
-      for (const dep of dependencyOrder(deps, n)) await register(namespace, dep);
-      const registered = await register(namespace, file);
+      const all = msgList(req, 'dependencies');
+      const wellKnown = new Map(all.filter((d) => str(d, n.fileName).startsWith(WELL_KNOWN)).map((d) => [str(d, n.fileName), d]));
+      const deps = all.filter((d) => !wellKnown.has(str(d, n.fileName)));
+      for (const dep of dependencyOrder(deps, n)) await register(namespace, dep, wellKnown);
+      const registered = await register(namespace, file, wellKnown);
       return {
         status: okStatus(),
         proto_id: `${namespace}/${str(file, n.fileName)}`,
