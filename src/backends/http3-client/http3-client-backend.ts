@@ -12,7 +12,7 @@ import { Signal } from '../../transport/wwatp/signals.js';
 import { field, journalAnswerFromWire, transactionToWire, wireMaybeNode, type DecodeLimits } from '../../transport/wwatp/payloads.js';
 import { runSubscription, type Push } from '../../transport/wwatp/subscription.js';
 import type { StreamOpener } from '../../transport/wwatp/byte-stream.js';
-import { nodeToWire } from '../../tree/codecs/cbor-node.js';
+import { nodeToWireShared } from '../../tree/codecs/cbor-node.js';
 
 /**
  * Nodes up to this size come with the journal push that announces them and refresh the
@@ -254,7 +254,7 @@ export class Http3ClientBackend implements Backend {
 
   async upsertNode(nodes: readonly TreeNode[]): Promise<boolean> {
     if (!Array.isArray(nodes)) throw new WwatpError('INVALID_NODE', 'upsertNode takes an array of TreeNode');
-    const wire = nodes.map((n) => nodeToWire(n));
+    const wire = nodes.map((n) => nodeToWireShared(n));
     const reply = await this.#request(Signal.UPSERT, { nodes: wire });
     const latest = field.count(reply, 'latest');
     for (const node of nodes) {
@@ -297,7 +297,7 @@ export class Http3ClientBackend implements Backend {
   }
 
   async openTransactionLayer(node: TreeNode): Promise<void> {
-    await this.#request(Signal.OPEN_TXN, { node: nodeToWire(node) });
+    await this.#request(Signal.OPEN_TXN, { node: nodeToWireShared(node) });
   }
 
   async closeTransactionLayers(): Promise<boolean> {

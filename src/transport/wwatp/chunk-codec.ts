@@ -117,10 +117,13 @@ class ByteQueue {
     return out;
   }
 
-  /** Removes and returns the first n bytes (n <= length). */
+  /**
+   * Removes and returns the first n bytes (n <= length): a view when they lie in one
+   * part (parts are the reader's own copies, never written again), else a copy.
+   */
   take(n: number): Uint8Array {
     const first = this.#parts[this.#first];
-    const out = first && first.length - this.#head >= n ? first.slice(this.#head, this.#head + n) : this.peek(n);
+    const out = first && first.length - this.#head >= n ? first.subarray(this.#head, this.#head + n) : this.peek(n);
     this.#skip(n);
     return out;
   }

@@ -1,6 +1,6 @@
 import { Decoder, Encoder } from 'cbor-x';
 import { WwatpError, isWwatpErrorCode, type WwatpErrorCode } from '../../tree/errors.js';
-import { CBOR_OPTIONS, nodeFromWire, nodeToWire, type WireNode } from '../../tree/codecs/cbor-node.js';
+import { CBOR_OPTIONS, nodeFromWire, nodeToWireShared, type WireNode } from '../../tree/codecs/cbor-node.js';
 import type { TreeNode } from '../../tree/tree-node.js';
 import type { NewNodeVersion, Transaction } from '../../backends/backend.js';
 import type { JournalAnswer, JournalEntry } from '../../backends/journal.js';
@@ -64,13 +64,13 @@ export const field = {
   },
 };
 
-export const wireNodes = (nodes: readonly TreeNode[]): WireNode[] => nodes.map(nodeToWire);
-export const wireMaybeNode = (node: TreeNode | undefined): WireNode | null => (node ? nodeToWire(node) : null);
+export const wireNodes = (nodes: readonly TreeNode[]): WireNode[] => nodes.map(nodeToWireShared);
+export const wireMaybeNode = (node: TreeNode | undefined): WireNode | null => (node ? nodeToWireShared(node) : null);
 
 type WireVersionEntry = [prior: number | null, label: string, node: WireNode | null];
 
 function versionToWire(v: NewNodeVersion): WireVersionEntry {
-  return [v.priorVersion ?? null, v.label, v.node ? nodeToWire(v.node) : null];
+  return [v.priorVersion ?? null, v.label, v.node ? nodeToWireShared(v.node) : null];
 }
 
 function versionFromWire(value: unknown, limits: DecodeLimits): NewNodeVersion {
@@ -98,7 +98,7 @@ type WireJournalEntry = [sequence: number, label: string, node: WireNode | null 
 
 /** Entries as they travel; nodes whose contents exceed `bodyLimit` bytes are withheld. */
 export function journalEntriesToWire(entries: readonly JournalEntry[], bodyLimit = Infinity): WireJournalEntry[] {
-  return entries.map((e) => [e.sequence, e.label, e.withheld || (e.node && e.node.contentSize > bodyLimit) ? true : e.node ? nodeToWire(e.node) : null]);
+  return entries.map((e) => [e.sequence, e.label, e.withheld || (e.node && e.node.contentSize > bodyLimit) ? true : e.node ? nodeToWireShared(e.node) : null]);
 }
 
 export function journalEntriesFromWire(value: unknown, limits: DecodeLimits): JournalEntry[] {

@@ -67,6 +67,15 @@ export function nodeToWire(node: TreeNode): WireNode {
   return toWire(s, s.propertyData.slice());
 }
 
+/**
+ * Like nodeToWire, but the contents are the node's own (immutable) bytes, not a copy:
+ * for values encoded at once, as every wire message is, and never modified.
+ */
+export function nodeToWireShared(node: TreeNode): WireNode {
+  const s = stateOf(node);
+  return toWire(s, s.propertyData);
+}
+
 /** CBOR bytes of one node. */
 export function encodeNodeCbor(node: TreeNode): Uint8Array {
   const s = stateOf(node);
