@@ -82,3 +82,76 @@ t.test('serve, then every client command against it', async (t) => {
   await new Promise((r) => server.once('exit', r));
   t.match(out, /stopping/);
 });
+
+t.test('the collector on /collector paths: wwatp collector and plain tree commands', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'wwatp-cli-collector-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const server = spawn(process.execPath, [BIN, 'serve', '--data', join(dir, 'data'), '--port', '0', '--http-port', 'off'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => void server.kill('SIGTERM'));
+  let out = '';
+  server.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  const started = Date.now();
+  while (!/certificate hash: [0-9a-f]{64}/.test(out)) {
+    if (Date.now() - started > 20_000 || server.exitCode !== null) throw new Error(`server did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  t.match(out, /collector → the Collector in /, 'serve says where the collector is mounted');
+  const url = /url:\s+(\S+)/.exec(out)?.[1] as string;
+  const hash = /certificate hash: ([0-9a-f]{64})/.exec(out)?.[1] as string;
+
+  const create = await wwatp('collector', 'create', url, 'acme/books', '--index', 'year', '--label', 'team=library', '--hash', hash);
+  t.equal(create.code, 0, create.stderr);
+  t.equal((await wwatp('collector', 'put', url, 'acme/books', 'dune', '{"title":"Dune","year":1965}', '--hash', hash)).code, 0);
+  writeFileSync(join(dir, 'fifth.json'), '{"title":"The Fifth Season","year":2015}');
+  t.equal((await wwatp('collector', 'put', url, 'acme/books', 'fifth', `@${join(dir, 'fifth.json')}`, '--hash', hash)).code, 0);
+  // Plain put: a JSON record property written as YAML flow text.
+  const plain = await wwatp('put', url, 'collector/acme/books/plain', '--property', 'record.json={"title":"Plain text"}', '--hash', hash);
+  t.equal(plain.code, 0, plain.stderr);
+
+  t.same(JSON.parse((await wwatp('collector', 'get', url, 'acme/books', 'dune', '--hash', hash)).stdout), { title: 'Dune', year: 1965 });
+  const found = (await wwatp('collector', 'search', url, 'acme/books', 'year>=2000&order=-year', '--hash', hash)).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string });
+  t.same(found.map((r) => r.id), ['fifth']);
+  t.same((await wwatp('query', url, 'collector/acme/books/*?title~Dune', '--hash', hash)).stdout.trim(), 'collector/acme/books/dune', 'plain query with a search');
+  const described = JSON.parse((await wwatp('collector', 'describe', url, 'acme/books', '--hash', hash)).stdout) as Record<string, unknown>;
+  t.same(described, { collection: 'collector/acme/books', messageType: 'json', indexedFields: ['year'], labels: { team: 'library' }, recordCount: 3 });
+  t.match((await wwatp('get', url, 'collector/acme/books/dune', '--hash', hash)).stdout, /type\.string: json[\s\S]*record\.json:/);
+  t.equal((await wwatp('query', url, 'collector/acme/books/*?year>>1', '--hash', hash)).code, exitCodeFor('INVALID_FILTER'), 'a bad filter exits with its code');
+  t.equal((await wwatp('collector', 'put', url, 'acme/nowhere', 'x', '{}', '--hash', hash)).code, exitCodeFor('NOT_FOUND'));
+
+  // watch on a collection sees a record written by another command.
+  const watch = spawn(process.execPath, [BIN, 'watch', url, 'collector/acme/books', '--hash', hash], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => void watch.kill('SIGTERM'));
+  let lines = '';
+  let ready = '';
+  watch.stdout.on('data', (b: Buffer) => (lines += b.toString()));
+  watch.stderr.on('data', (b: Buffer) => (ready += b.toString()));
+  while (!ready.includes('watching')) await new Promise((r) => setTimeout(r, 50));
+  await wwatp('collector', 'put', url, 'acme/books', 'hyperion', '{"title":"Hyperion","year":1989}', '--hash', hash);
+  t.equal((await wwatp('delete', url, 'collector/acme/books/plain', '--hash', hash)).code, 0);
+  const deadline = Date.now() + 10_000;
+  while (!(lines.includes('collector/acme/books/hyperion') && lines.includes('collector/acme/books/plain')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const events = lines.trim().split('\n').map((l) => JSON.parse(l) as { label: string; node: unknown });
+  t.ok(events.some((e) => e.label === 'collector/acme/books/hyperion' && e.node !== null), 'the watcher saw the new record');
+  t.ok(events.some((e) => e.label === 'collector/acme/books/plain' && e.node === null), 'and the deletion');
+  watch.kill('SIGINT');
+  server.kill('SIGINT');
+  await new Promise((r) => server.once('exit', r));
+
+  // --no-collector: nothing is mounted there.
+  t.match((await wwatp('serve', '--help')).stdout, /--no-collector/);
+  const bare = spawn(process.execPath, [BIN, 'serve', '--data', join(dir, 'bare'), '--port', '0', '--http-port', 'off', '--no-collector'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => void bare.kill('SIGTERM'));
+  let bareOut = '';
+  bare.stdout.on('data', (b: Buffer) => (bareOut += b.toString()));
+  while (!/certificate hash: [0-9a-f]{64}/.test(bareOut)) {
+    if (bare.exitCode !== null) throw new Error(`server did not start: ${bareOut}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  t.notMatch(bareOut, /collector →/);
+  const bareUrl = /url:\s+(\S+)/.exec(bareOut)?.[1] as string;
+  const bareHash = /certificate hash: ([0-9a-f]{64})/.exec(bareOut)?.[1] as string;
+  t.equal((await wwatp('collector', 'create', bareUrl, 'acme/books', '--hash', bareHash)).code, 0, 'the root store takes the node as a plain node');
+  t.equal((await wwatp('collector', 'search', bareUrl, 'acme/books', 'year>1', '--hash', bareHash)).code, exitCodeFor('INVALID_RULE'), 'but cannot search');
+  bare.kill('SIGINT');
+  await new Promise((r) => bare.once('exit', r));
+});
