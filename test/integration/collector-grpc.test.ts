@@ -360,6 +360,7 @@ t.test('service: List pages, Batch, Describe, Modify, Meta', async (t) => {
 
   const described = await call(service, 'Describe', BOOKS_AT);
   t.match(described, { status: { code: 'OK' }, record_count: 5, collection_definition: { namespace: NS, name: 'books', message_type: { message_name: 'shop.Book' }, indexed_fields: ['year'] } });
+  t.ok(Number(described.storage_size_bytes) > 0, 'size of the collection files');
   await call(service, 'Modify', { ...BOOKS_AT, indexed_fields: ['year', 'author.name'] });
   t.match((await call(service, 'Describe', BOOKS_AT)).collection_definition, { indexed_fields: ['year', 'author.name'] });
   t.same(await searchIds({ filters: { 'author.name': { value: v.str('George Eliot') } } }), ['Middlemarch'], 'still searchable');

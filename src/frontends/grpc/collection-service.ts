@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Metadata, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { MAX_LIMIT } from '../../collector/search/compile.js';
 import type { CollectionRecord, JsonObject, SearchQuery } from '../../collector/types.js';
@@ -93,6 +95,21 @@ export function deleteOp(ctx: HandlerContext) {
     if (!(await store.delete(id))) throw notFound(target, id);
     return { status: okStatus() };
   };
+}
+
+/** Bytes of the collection's SQLite files (database, WAL, shared memory); 0 when unknown. */
+function storageBytes(ctx: HandlerContext, target: Target): number {
+  const dir = ctx.collector.dir;
+  if (typeof dir !== 'string') return 0;
+  let total = 0;
+  for (const suffix of ['', '-wal', '-shm']) {
+    try {
+      total += statSync(join(dir, target.namespace, `${target.name}.db${suffix}`)).size;
+    } catch {
+      // Absent (no WAL yet) or elsewhere: counts as nothing.
+    }
+  }
+  return total;
 }
 
 const BATCH_KINDS = ['create', 'update', 'delete'] as const;
@@ -196,7 +213,7 @@ export function collectionServiceHandlers(ctx: HandlerContext): UntypedServiceIm
         status: okStatus(),
         collection_definition: collectionToProto(info),
         record_count: info.recordCount,
-        storage_size_bytes: 0,
+        storage_size_bytes: storageBytes(ctx, target),
       };
     }),
 

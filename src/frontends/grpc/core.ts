@@ -40,6 +40,8 @@ export interface GrpcRepo {
 export interface GrpcCollector {
   readonly repo: GrpcRepo;
   readonly registry: GrpcRegistry;
+  /** The data directory (`<namespace>/<collection>.db` inside); Describe sizes collections with it. */
+  readonly dir?: string;
 }
 
 export interface GrpcMethodInfo {
