@@ -17,10 +17,14 @@ function typeName(type: protobuf.Type): string {
 }
 
 export function encodeJson(type: protobuf.Type, json: unknown): Uint8Array {
+  return type.encode(messageOf(type, json)).finish();
+}
+
+/** Checks JSON against the type and builds the protobufjs message. */
+function messageOf(type: protobuf.Type, json: unknown): protobuf.Message {
   checkMessage(type, json);
   // Normalized to .proto names first: fromObject knows fields only by those.
-  const message = type.fromObject(renameToProtoNames(type, json as JsonObject));
-  return type.encode(message).finish();
+  return type.fromObject(renameToProtoNames(type, json as JsonObject));
 }
 
 export function decodeBytes(type: protobuf.Type, bytes: Uint8Array): JsonObject {
@@ -40,8 +44,9 @@ export function protoCodec(messageType: string, resolve: () => protobuf.Type): R
     normalize(input) {
       const type = resolve();
       if (input.json !== undefined) {
-        const protoData = encodeJson(type, input.json);
-        return { json: decodeBytes(type, protoData), protoData };
+        const message = messageOf(type, input.json);
+        // toObject of the message equals toObject of its decoded bytes; no need to decode.
+        return { json: type.toObject(message, TO_JSON_OPTIONS) as JsonObject, protoData: type.encode(message).finish() };
       }
       if (input.protoData === undefined) throw new WwatpError('TYPE_MISMATCH', `a ${messageType} record needs json or protoData`);
       return { json: decodeBytes(type, input.protoData), protoData: input.protoData };

@@ -24,6 +24,7 @@ export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 const OPTIMIZE_EVERY = 10_000;
+const SEARCH_CACHE_SIZE = 128;
 
 export interface CollectionStoreOptions {
   readonly path: string;
@@ -50,6 +51,12 @@ export interface FileInput {
   path: string;
   data?: Uint8Array;
   uri?: string;
+}
+
+interface PendingWrite {
+  readonly run: () => JobOutcome<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 interface RecordRow {
@@ -113,6 +120,8 @@ export class CollectionStore {
   readonly #stmt: ReturnType<typeof prepareStatements>;
   #closed = false;
   #writes = 0;
+  readonly #searches = new Map<string, Database.Statement>();
+  #pending: PendingWrite[] = [];
 
   private constructor(options: CollectionStoreOptions, db: Database.Database) {
     this.namespace = options.namespace;
@@ -214,7 +223,7 @@ export class CollectionStore {
     const compiled = compileSearch(query);
     let rows: RecordRow[];
     try {
-      rows = this.#db.prepare(compiled.sql).all(...compiled.params) as RecordRow[];
+      rows = this.#prepared(compiled.sql).all(...compiled.params) as RecordRow[];
     } catch (error) {
       // FTS5 reports query syntax errors when the statement runs.
       const message = error instanceof Error ? error.message : String(error);
@@ -254,7 +263,7 @@ export class CollectionStore {
       throw new WwatpError('TOO_LARGE', `file ${path} is ${(file.data as Uint8Array).byteLength} bytes; at most ${MAX_FILE_BYTES}`);
     }
     if (hasUri && typeof file.uri !== 'string') throw new WwatpError('INVALID_PROPERTY', `file ${path}: uri must be a string`);
-    return this.#commits.submit(() => {
+    return this.#enqueue(() => {
       const now = Date.now();
       const data = hasData ? file.data as Uint8Array : null;
       const uri = hasUri ? (file.uri as string) : null;
@@ -287,7 +296,7 @@ export class CollectionStore {
   async deleteFile(path: string): Promise<boolean> {
     this.#writable();
     checkFilePath(path);
-    return this.#commits.submit(() => {
+    return this.#enqueue(() => {
       const { changes } = this.#stmt.deleteFile.run(path);
       if (changes === 0) return { value: false };
       return this.#outcome(true, { kind: 'file', namespace: this.namespace, collection: this.name, path, file: undefined });
@@ -336,6 +345,19 @@ export class CollectionStore {
 
   // ---- internals ---------------------------------------------------------------------
 
+  /** Searches repeat their shapes; compiling each SQL text once saves most of a small query's time. */
+  #prepared(sql: string): Database.Statement {
+    let statement = this.#searches.get(sql);
+    if (statement) {
+      this.#searches.delete(sql); // re-inserted below: Map order is the recency order
+    } else {
+      statement = this.#db.prepare(sql);
+      if (this.#searches.size >= SEARCH_CACHE_SIZE) this.#searches.delete(this.#searches.keys().next().value as string);
+    }
+    this.#searches.set(sql, statement);
+    return statement;
+  }
+
   #open(): void {
     if (this.#closed) throw new WwatpError('CLOSED', `collection ${this.namespace}/${this.name} is closed`);
   }
@@ -352,6 +374,54 @@ export class CollectionStore {
     } catch (error) {
       throw storageError(this.path, doing, error);
     }
+  }
+
+  /**
+   * Queues a write. Writes queued in the same turn run as one GroupCommit job (one
+   * savepoint, one COMMIT) instead of a savepoint each: every write here makes its checks
+   * before touching a row, so one refused write (a WwatpError) needs no rollback and the
+   * others proceed. Any other error means SQLite itself failed; the job's savepoint is
+   * rolled back and every write of the batch fails with it.
+   */
+  #enqueue<T>(run: () => JobOutcome<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#pending.length > 1) return;
+      let batch: PendingWrite[] = [];
+      this.#commits
+        .submit(() => {
+          batch = this.#pending;
+          this.#pending = [];
+          const results = batch.map((write): { ok: true; outcome: JobOutcome<unknown> } | { ok: false; error: unknown } => {
+            try {
+              return { ok: true, outcome: write.run() };
+            } catch (error) {
+              if (error instanceof WwatpError) return { ok: false, error };
+              throw error;
+            }
+          });
+          return {
+            value: undefined,
+            after: () =>
+              results.forEach((result, i) => {
+                const write = batch[i] as PendingWrite;
+                if (!result.ok) return write.reject(result.error);
+                try {
+                  result.outcome.after?.();
+                } catch (error) {
+                  // Durable whatever a listener does; never leave the writer hanging.
+                  console.error('wwatp collector: after-commit work failed', error);
+                }
+                write.resolve(result.outcome.value);
+              }),
+          };
+        })
+        .catch((error: unknown) => {
+          // Failed before the job ran (lock wait timed out) or SQLite failed within it.
+          const failed = batch.length > 0 ? batch : this.#pending.splice(0);
+          for (const write of failed) write.reject(error);
+        });
+    });
   }
 
   #outcome<T>(value: T, change: CollectorChange): JobOutcome<T> {
@@ -390,7 +460,7 @@ export class CollectionStore {
       throw new WwatpError('TOO_LARGE', `record ${id} is ${jsonText.length + protoData.byteLength} bytes (JSON plus protobuf); at most ${MAX_RECORD_BYTES}`);
     }
     const text = recordText(json);
-    return this.#commits.submit(() => {
+    return this.#enqueue(() => {
       const prior = this.#stmt.head.get(id) as { rowid: number; version: number; created_at: number; data_uri: string } | undefined;
       if (prior && mode === 'create') throw new WwatpError('ALREADY_EXISTS', `record ${id} already exists in ${this.namespace}/${this.name}`);
       if (!prior && mode === 'update') throw new WwatpError('NOT_FOUND', `record ${id} does not exist in ${this.namespace}/${this.name}`);
@@ -414,7 +484,7 @@ export class CollectionStore {
 
   #deleteRecord(id: string): Promise<boolean> {
     checkRecordId(id);
-    return this.#commits.submit(() => {
+    return this.#enqueue(() => {
       const prior = this.#stmt.head.get(id) as { rowid: number } | undefined;
       if (!prior) return { value: false };
       this.#stmt.delete.run(id);
