@@ -66,8 +66,21 @@ function checkChildNames(names: unknown): readonly string[] {
 const INTERNED_SHAPES_LIMIT = 10_000;
 const internedInfos = new Map<string, readonly PropertyInfo[]>();
 
+/** A shape's key; lengths first, so no choice of names can make two shapes collide. */
+function shapeKey(infos: readonly unknown[]): string | undefined {
+  let key = '';
+  for (const info of infos) {
+    if (info === null || typeof info !== 'object') return undefined;
+    const { type, name } = info as { type?: unknown; name?: unknown };
+    if (typeof type !== 'string' || typeof name !== 'string') return undefined;
+    key += `${type.length}:${type}${name.length}:${name}`;
+  }
+  return key;
+}
+
+/** The shared copy of a checked shape (this one when the shape is new). */
 function intern(infos: readonly PropertyInfo[]): readonly PropertyInfo[] {
-  const key = infos.map((i) => `${i.type}\u0000${i.name}`).join('\u0001');
+  const key = shapeKey(infos) as string;
   const known = internedInfos.get(key);
   if (known) return known;
   if (internedInfos.size < INTERNED_SHAPES_LIMIT) internedInfos.set(key, infos);
@@ -78,6 +91,11 @@ function checkPropertyInfos(infos: unknown): readonly PropertyInfo[] {
   if (infos === undefined) return EMPTY_INFOS;
   if (!Array.isArray(infos)) throw new WwatpError('INVALID_NODE', 'propertyInfos must be an array of { type, name }');
   if (infos.length === 0) return EMPTY_INFOS;
+  // Every node decoded from the wire or a database passes here: a shape seen before was
+  // checked then, and the same key means the same types and names.
+  const key = shapeKey(infos as unknown[]);
+  const known = key === undefined ? undefined : internedInfos.get(key);
+  if (known) return known;
   const seen = new Set<string>();
   const out: PropertyInfo[] = [];
   for (const info of infos as unknown[]) {
@@ -89,7 +107,9 @@ function checkPropertyInfos(infos: unknown): readonly PropertyInfo[] {
     seen.add(name);
     out.push(Object.freeze({ type, name }));
   }
-  return intern(Object.freeze(out));
+  const checked = Object.freeze(out);
+  if (key !== undefined && internedInfos.size < INTERNED_SHAPES_LIMIT) internedInfos.set(key, checked);
+  return checked;
 }
 
 /** Builds and validates a state from constructor input. */

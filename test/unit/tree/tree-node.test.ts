@@ -114,3 +114,18 @@ t.test('setters validate', async (t) => {
   t.throws(() => node.insertProperty('', 'string', 'x'), { code: 'INVALID_PROPERTY' });
   t.throws(() => node.insertProperty('s', 'string', 'bad \ud800 text'), { code: 'TYPE_MISMATCH' });
 });
+
+t.test('shared property shapes never mix up two different shapes', async (t) => {
+  // Names may hold any character; a key built by joining with separators would let
+  // this one-property shape pass for the two-property shape seen first.
+  const two = new TreeNode({ labelRule: 'shape/two' });
+  two.insertProperty('a', 'string', 'x');
+  two.insertProperty('b', 'bytes', new Uint8Array([1]));
+  const one = new TreeNode({ labelRule: 'shape/one' });
+  one.insertProperty('a\u0001bytes\u0000b', 'string', 'y');
+  t.same(one.propertyInfos.map((i) => i.name), ['a\u0001bytes\u0000b']);
+  const again = new TreeNode({ labelRule: 'shape/again', propertyInfos: one.propertyInfos, propertyData: one.propertyData });
+  t.same(again.propertyInfos.map((i) => [i.type, i.name]), [['string', 'a\u0001bytes\u0000b']]);
+  const twice = new TreeNode({ labelRule: 'shape/twice', propertyInfos: two.propertyInfos.map((i) => ({ ...i })), propertyData: two.propertyData });
+  t.equal(twice.propertyInfos, two.propertyInfos, 'a shape seen before is shared, not rebuilt');
+});
