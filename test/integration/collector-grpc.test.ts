@@ -170,6 +170,13 @@ t.test('registry: RegisterProto with a FileDescriptorProto, services and their l
   const ev = await call(service, 'Get', { namespace: 'logs', collection_name: 'events', id: 'e1' });
   t.match(Event.toObject(Event.decode((ev.item as Obj).value as Uint8Array), { longs: Number }), { what: 'boot', at });
 
+  // Struct's map field makes its generated descriptor the harder case.
+  const cfgRoot = protobuf.parse('syntax = "proto3"; package cfg; import "google/protobuf/struct.proto"; message Setting { string key = 1; google.protobuf.Struct value = 2; }', { keepCase: true }).root;
+  cfgRoot.addJSON((protobuf.common as unknown as { get(n: string): protobuf.INamespace }).get('google/protobuf/struct.proto').nested ?? {});
+  cfgRoot.resolveAll();
+  const cfgFile = { ...fileDescriptorOf(cfgRoot, 'cfg/setting.proto', 'cfg'), dependency: ['google/protobuf/struct.proto'] };
+  t.match(await call(registry, 'RegisterProto', { namespace: 'cfg', file_descriptor: cfgFile }), { status: { code: 'OK' }, registered_messages: ['cfg.Setting'] });
+
   const err = await failure(call(registry, 'RegisterProto', { namespace: NS }));
   t.equal(err.code, grpc.status.INVALID_ARGUMENT);
 });

@@ -79,11 +79,18 @@ const WELL_KNOWN = 'google/protobuf/';
 function wellKnownFile(name: string): Uint8Array | undefined {
   const json = (protobuf.common as unknown as { get(n: string): protobuf.INamespace | undefined }).get(name);
   if (json === undefined) return undefined;
-  const set = (protobuf.Root.fromJSON(json) as unknown as { toDescriptor(syntax: string): protobuf.Message }).toDescriptor('proto3');
-  const files = (descriptor.FileDescriptorSet.toObject(set) as { file?: Array<Record<string, unknown>> }).file ?? [];
-  const file = files[0];
-  if (file === undefined) return undefined;
-  return descriptor.FileDescriptorProto.encode(descriptor.FileDescriptorProto.fromObject({ ...file, name })).finish();
+  try {
+    const root = protobuf.Root.fromJSON(json);
+    // Map fields (Struct's) describe themselves only once their value types are resolved.
+    root.resolveAll();
+    const set = (root as unknown as { toDescriptor(syntax: string): protobuf.Message }).toDescriptor('proto3');
+    const file = (descriptor.FileDescriptorSet.toObject(set) as { file?: Array<Record<string, unknown>> }).file?.[0];
+    if (file === undefined) return undefined;
+    return descriptor.FileDescriptorProto.encode(descriptor.FileDescriptorProto.fromObject({ ...file, name })).finish();
+  } catch {
+    // Left out: the registry then names the missing import itself.
+    return undefined;
+  }
 }
 
 /** A FileDescriptorSet is its files, each as field 1: concatenating encoded files builds one. */
