@@ -8,7 +8,9 @@ import { connect, type ConnectOptions } from '../../client/connect.js';
 import { parseBackendSpec, parseMount, type BackendSpec } from '../../config/backend-spec.js';
 import { openBackend, type OpenedBackend } from '../../config/build-backend.js';
 import { readServerConfig } from '../../config/server-config.js';
-import { COLLECTOR_MOUNT, mountCollector } from '../../config/default-backend.js';
+import { COLLECTOR_MOUNT, mountCollector, openCollectorMount } from '../../config/default-backend.js';
+import { startGrpcServer } from '../../grpc/index.js';
+import type { Collector } from '../../../collector/collector.js';
 import { normalizeLabel } from '../../../tree/labels.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../exit-codes.js';
@@ -23,6 +25,8 @@ Collector's collections (./data/collector) mounted at /collector, on port 4433.
                       --backend says otherwise, the Collector in DATA/collector
   --collector DIR     keep the Collector's databases in DIR instead of DATA/collector
   --no-collector      do not mount the Collector at /collector (also: collector: off in the config)
+  --grpc-port N       also serve the Collector over gRPC on TCP port N (docs/GRPC.md), same collections
+  --grpc-host ADDR    address of the gRPC server (default: --host)
   --mount LABEL=SPEC  mount another backend (or a remote tree: wwatp://host:port/?hash=HEX) at LABEL; repeatable
   --config FILE       read all of this from a YAML file (see docs)
   --host ADDR         address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
@@ -56,7 +60,7 @@ export const serveCommand: Command = {
         args,
         options: {
           backend: { type: 'string' }, data: { type: 'string' }, mount: { type: 'string', multiple: true }, config: { type: 'string' },
-          collector: { type: 'string' }, 'no-collector': { type: 'boolean', default: false },
+          collector: { type: 'string' }, 'no-collector': { type: 'boolean', default: false }, 'grpc-port': { type: 'string' }, 'grpc-host': { type: 'string' },
           host: { type: 'string' }, port: { type: 'string' }, 'http-port': { type: 'string' }, cert: { type: 'string' }, key: { type: 'string' }, static: { type: 'string' },
           help: { type: 'boolean', short: 'h', default: false },
         },
@@ -73,6 +77,9 @@ export const serveCommand: Command = {
     // The Collector lives in the data directory whatever the root is; a mount of the user's own at `collector` wins.
     const collectorDir = v['no-collector'] === true ? undefined : (v.collector ?? (config?.collector === undefined ? join(v.data ?? config?.dataDir ?? './data', COLLECTOR_MOUNT) : config.collector || undefined));
     const mountsCollector = collectorDir !== undefined && !mounts.some((m) => normalizeLabel(m.label) === COLLECTOR_MOUNT);
+    const grpcPort = v['grpc-port'] === undefined ? undefined : Number(v['grpc-port']);
+    if (grpcPort !== undefined && (!Number.isInteger(grpcPort) || grpcPort < 0 || grpcPort > 65535)) throw new UsageError('--grpc-port takes a number from 0 to 65535');
+    if (grpcPort !== undefined && collectorDir === undefined) throw new UsageError('--grpc-port serves the Collector; it cannot go with --no-collector');
     const port = v.port !== undefined ? Number(v.port) : (config?.port ?? 4433);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a number from 0 to 65535');
     const httpPort = v['http-port'] === 'off' ? undefined : v['http-port'] !== undefined ? Number(v['http-port']) : port;
@@ -89,9 +96,14 @@ export const serveCommand: Command = {
       const root = await openBackend(spec, connectRemote);
       opened.push(root);
       let backend: Backend = root.backend;
+      let collector: Collector | undefined;
       if (mounts.length > 0 || mountsCollector) {
         const composite = new CompositeBackend(root.backend);
-        if (mountsCollector) opened.push(await mountCollector(composite, collectorDir as string));
+        if (mountsCollector) {
+          const mount = await mountCollector(composite, collectorDir as string);
+          opened.push(mount);
+          collector = mount.collector;
+        }
         for (const m of mounts) {
           const mounted = await openBackend(m.spec, connectRemote);
           opened.push(mounted);
@@ -107,11 +119,21 @@ export const serveCommand: Command = {
         ...(v.static ?? config?.staticDir ? { staticDir: v.static ?? config?.staticDir } : {}),
         ...(certFile && keyFile ? { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') } : {}),
       });
+      if (grpcPort !== undefined && collector === undefined) {
+        // Not mounted (a mount of the user's own holds /collector): gRPC still gets the Collector.
+        const own = await openCollectorMount(collectorDir as string);
+        opened.push(own);
+        collector = own.collector;
+      }
+      // The same Collector instance as the mount, so gRPC writes reach tree watchers.
+      const grpc = grpcPort !== undefined && collector ? await startGrpcServer({ collector, port: grpcPort, host: v['grpc-host'] ?? v.host ?? config?.host ?? '127.0.0.1' }) : undefined;
+      if (grpc) opened.push({ backend, close: () => grpc.close() });
       const shown = [...(mountsCollector ? [`${COLLECTOR_MOUNT} → the Collector in ${collectorDir as string}`] : []), ...mounts.map((m) => `${m.label} → ${describe(m.spec)}`)];
       console.log(`wwatp serving ${describe(spec)}${shown.length ? ` with ${shown.join(', ')}` : ''}`);
       console.log(`url:              ${server.url}`);
       console.log(`certificate hash: ${server.certificateHash}`);
       if (server.httpUrl) console.log(`web:              ${server.httpUrl}  (explorer; WebSocket tunnel at /wwatp-ws)`);
+      if (grpc) console.log(`grpc:             ${grpc.endpoint}  (the Collector's gRPC services)`);
       console.log(`try:              wwatp tree ${server.url} --hash ${server.certificateHash}`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
