@@ -440,6 +440,22 @@ t.test('RPCs with no meaning here answer UNIMPLEMENTED', async (t) => {
   t.equal(pushError?.code, grpc.status.UNIMPLEMENTED);
 });
 
+t.test('concurrent writers on two connections', async (t) => {
+  const second = client('CollectionService');
+  const at = { namespace: NS, collection_name: 'notes' };
+  const writes = Array.from({ length: 60 }, (_, i) =>
+    call(i % 2 === 0 ? service : second, 'Create', { ...at, id: `c${i}`, item: { value: Buffer.from(JSON.stringify({ i })) } }),
+  );
+  const results = await Promise.all(writes);
+  t.equal(results.filter((r) => (r.status as Obj).code === 'OK').length, 60);
+  const found = await call(second, 'Search', { ...at, filters: { i: { operator: 'OP_GREATER_EQUAL', value: v.num(0) } }, limit: 100 });
+  t.equal((found.results as Obj[]).length, 60);
+  // Racing updates of one record: each lands whole, the last one wins.
+  await Promise.all(Array.from({ length: 20 }, (_, i) => call(i % 2 === 0 ? service : second, 'Update', { ...at, id: 'c0', item: { value: Buffer.from(JSON.stringify({ i: 1000 + i })) } })));
+  const last = await call(service, 'Get', { ...at, id: 'c0' });
+  t.ok(Number(definitionType('google.protobuf.Struct').toObject(definitionType('google.protobuf.Struct').decode((last.item as Obj).value as Uint8Array), { defaults: false }).fields.i.numberValue) >= 1000);
+});
+
 t.test('bad requests never stop the server', async (t) => {
   // Bytes that are no protobuf message at all, sent straight to a method path.
   const raw = new grpc.Client(address, grpc.credentials.createInsecure());
