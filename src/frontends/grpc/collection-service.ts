@@ -76,7 +76,7 @@ export function updateOp(ctx: HandlerContext) {
     // A masked update merges JSON; the prior version guards against a concurrent writer.
     const prior = await store.get(id);
     if (prior === undefined) throw notFound(target, id);
-    const incoming = input.json ?? (decodeIncoming(ctx, target, messageType, input.protoData));
+    const incoming = input.json ?? decodeIncoming(ctx, target, messageType, input.protoData);
     await store.update({ id, json: applyMask(prior.json, incoming, mask) }, prior.version);
     return { status: okStatus() };
   };
