@@ -94,6 +94,7 @@ async function runCollector(dir: string, books: JsonObject[], w: Workloads): Pro
     const out: Record<string, number> = { inserts };
     let hits = 0;
     for (const [name, queries] of [['eq', w.eq], ['range', w.range], ['text', w.text]] as const) {
+      if (explain) console.log(name, store.explain(queries[0] as SearchQuery));
       start = process.hrtime.bigint();
       for (const q of queries) hits += (await store.search(q)).length;
       out[name] = perSecond(queries.length, start);

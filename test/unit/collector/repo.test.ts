@@ -119,3 +119,33 @@ t.test('the repo survives a restart', async (t) => {
   t.match(await second.repo.describe('acme', 'books'), { messageType: 'acme.Book', indexedFields: ['year'], labels: { a: 'b' } });
   t.same((await second.repo.discover({ labels: { a: 'b' } })).collections.map((c) => c.name), ['books']);
 });
+
+t.test('onChange: after the write is durable, one per write, until unsubscribed', async (t) => {
+  const { collector } = await openCollector(t);
+  await collector.repo.createCollection({ namespace: 'lib', name: 'n', messageType: 'json' });
+  const store = (await collector.repo.collection('lib', 'n')) as CollectionStore;
+  const seen: string[] = [];
+  const stop = collector.onChange((c) => {
+    if (c.kind !== 'record') return;
+    seen.push(c.id);
+    // The change arrives after commit: a fresh reader already sees it.
+    void store.get(c.id).then((r) => t.ok(r === undefined ? c.record === undefined : r.version === c.record?.version, `${c.id} readable at its version`));
+  });
+  collector.onChange(() => {
+    throw new Error('a broken listener');
+  });
+  const errors: unknown[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => errors.push(args);
+  try {
+    await store.create({ id: 'a', json: {} });
+    await store.upsert({ id: 'a', json: { x: 1 } });
+    stop();
+    await store.create({ id: 'b', json: {} });
+  } finally {
+    console.error = original;
+  }
+  t.same(seen, ['a', 'a'], 'nothing after unsubscribing');
+  t.equal(errors.length, 3, 'a throwing listener is reported, and the writes still succeed');
+  t.equal(await store.count(), 2);
+});
