@@ -99,9 +99,8 @@ export class CollectionRepo {
     const repo = new CollectionRepo(options);
     const now = Date.now();
     for (const name of Object.values(SYSTEM_COLLECTIONS)) {
-      if (!repo.#db.get(SYSTEM_NAMESPACE, name)) {
-        repo.#db.insert({ namespace: SYSTEM_NAMESPACE, name, messageType: SCHEMALESS, indexedFields: ['namespace'], labels: { system: 'registry' }, serverEndpoint: '' }, now);
-      }
+      // ifAbsent: another Collector opening the same directory may create them first.
+      repo.#db.insert({ namespace: SYSTEM_NAMESPACE, name, messageType: SCHEMALESS, indexedFields: ['namespace'], labels: { system: 'registry' }, serverEndpoint: '' }, now, true);
     }
     return repo;
   }

@@ -3,6 +3,8 @@ import { storageError } from '../../backends/sqlite/errors.js';
 import { WwatpError } from '../../tree/errors.js';
 import type { CollectionSpec } from '../types.js';
 
+export type NewCollection = Required<Omit<CollectionSpec, 'labels' | 'indexedFields'>> & { indexedFields: readonly string[]; labels: Readonly<Record<string, string>> };
+
 /** A collection's description as the repo stores it (CollectionInfo without the count). */
 export interface CollectionRow {
   namespace: string;
@@ -88,6 +90,9 @@ export class RepoDb {
       all: db.prepare('SELECT * FROM collections ORDER BY namespace, name'),
       inNamespace: db.prepare('SELECT * FROM collections WHERE namespace = ? ORDER BY name'),
       namespaces: db.prepare('SELECT DISTINCT namespace FROM collections ORDER BY namespace'),
+      insertIfAbsent: db.prepare(
+        'INSERT OR IGNORE INTO collections (namespace, name, message_type, indexed_fields, labels, server_endpoint, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
       insert: db.prepare(
         'INSERT INTO collections (namespace, name, message_type, indexed_fields, labels, server_endpoint, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -132,11 +137,16 @@ export class RepoDb {
     return this.#run('listing namespaces', () => (this.#stmt.namespaces.all() as Array<{ namespace: string }>).map((r) => r.namespace));
   }
 
-  /** Inserts; ALREADY_EXISTS if another connection created it first. */
-  insert(spec: Required<Omit<CollectionSpec, 'labels' | 'indexedFields'>> & { indexedFields: readonly string[]; labels: Readonly<Record<string, string>> }, now: number): CollectionRow {
-    this.#run('creating a collection', () =>
-      this.#stmt.insert.run(spec.namespace, spec.name, spec.messageType, JSON.stringify(spec.indexedFields), JSON.stringify(spec.labels), spec.serverEndpoint, now, now, 1),
-    );
+  /** Inserts; ALREADY_EXISTS if another connection created it first (or, with ifAbsent, keeps theirs). */
+  insert(spec: NewCollection, now: number, ifAbsent = false): CollectionRow {
+    try {
+      (ifAbsent ? this.#stmt.insertIfAbsent : this.#stmt.insert).run(spec.namespace, spec.name, spec.messageType, JSON.stringify(spec.indexedFields), JSON.stringify(spec.labels), spec.serverEndpoint, now, now, 1);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new WwatpError('ALREADY_EXISTS', `collection ${spec.namespace}/${spec.name} was just created by another connection`);
+      }
+      throw storageError(this.#path, 'creating a collection', error);
+    }
     return this.get(spec.namespace, spec.name) as CollectionRow;
   }
 
