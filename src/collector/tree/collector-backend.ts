@@ -81,7 +81,7 @@ export class CollectorBackend implements Backend {
 
   async getNode(label: string): Promise<TreeNode | undefined> {
     const place = placeOf(normalizeLabel(label));
-    return place && this.#nodeAt(place);
+    return place && absentIfUnnamable(this.#nodeAt(place), undefined);
   }
 
   async #store(namespace: string, name: string): Promise<CollectionStoreApi | undefined> {
@@ -232,7 +232,7 @@ export class CollectorBackend implements Backend {
             if (reach(`${label}/${record.id}`)) visit(recordNode(namespace, info.name, record));
           });
         } else if (id !== FILES_SEGMENT) {
-          const record = await store.get(id);
+          const record = await absentIfUnnamable(store.get(id), undefined);
           if (record) visit(recordNode(namespace, info.name, record));
         }
         if (files.length > 0 && reach(`${label}/${FILES_SEGMENT}`)) {
@@ -419,6 +419,10 @@ export class CollectorBackend implements Backend {
     this.#live();
     const place = placeOf(normalizeLabel(label));
     if (!place) return false;
+    return absentIfUnnamable(this.#delete(place), false);
+  }
+
+  async #delete(place: Place): Promise<boolean> {
     const repo = this.#collector.repo;
     switch (place.kind) {
       case 'namespace': {
@@ -618,4 +622,17 @@ export class CollectorBackend implements Backend {
   }
 }
 
-export { SCHEMALESS };
+
+/**
+ * A label the tree accepts but the Collector cannot name (`a.b` as a collection, `-x` as
+ * a record id) holds nothing: reads answer "absent" instead of INVALID_LABEL. Writes
+ * still refuse such names.
+ */
+async function absentIfUnnamable<T>(read: Promise<T>, absent: T): Promise<T> {
+  try {
+    return await read;
+  } catch (error) {
+    if (WwatpError.is(error, 'INVALID_LABEL')) return absent;
+    throw error;
+  }
+}

@@ -86,6 +86,14 @@ t.test('what the tree refuses, with the error codes the Collector uses', async (
   await t.rejects(backend.upsertNode([collectionNodeFor('acme/typed', 'acme.Unregistered')]), { code: 'NOT_FOUND' }, 'an unregistered message type');
   await t.rejects(backend.upsertNode([collectionNodeFor('system/mine', 'json')]), { code: 'UNSUPPORTED' });
   await t.rejects(backend.deleteNode('system/protos'), { code: 'UNSUPPORTED' });
+  // Names the tree accepts but the Collector cannot hold: absent when read.
+  t.equal(await backend.getNode('acme/bad.name'), undefined);
+  t.equal(await backend.getNode('acme/books/-x'), undefined);
+  t.equal(await backend.getNode('bad!ns'), undefined);
+  t.same(await backend.queryNodes('acme/books/-x'), []);
+  t.same(await backend.queryNodes('bad!ns/**'), []);
+  t.equal(await backend.deleteNode('acme/books/-x'), false);
+  await t.rejects(backend.upsertNode([recordNodeFor('acme/books/-x', { a: 1 })]), { code: 'INVALID_LABEL' }, 'but refused when written');
   // A batch with one bad node writes nothing.
   await t.rejects(backend.upsertNode([recordNodeFor('acme/books/good', { a: 1 }), recordNodeFor('acme/nowhere/bad', { a: 1 })]), { code: 'NOT_FOUND' });
   t.equal(await backend.getNode('acme/books/good'), undefined, 'the good node of a refused batch was not written');
