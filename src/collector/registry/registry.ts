@@ -63,6 +63,7 @@ export class Registry {
   readonly #files = new Map<string, Map<string, ProtoFile>>();
   readonly #roots = new Map<string, protobuf.Root>();
   readonly #registeredServices = new Map<string, Map<string, ServiceInfo>>();
+  #tail: Promise<unknown> = Promise.resolve();
 
   private constructor(protos: CollectionStore, services: CollectionStore) {
     this.#protos = protos;
@@ -114,7 +115,18 @@ export class Registry {
     return this.#register({ namespace, fileName, descriptorSet: input.descriptorSet });
   }
 
-  async #register(file: ProtoFile): Promise<RegisteredFile> {
+  /** Registrations run one at a time: each builds on the namespace as the previous one left it. */
+  #serially<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(run);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+
+  #register(file: ProtoFile): Promise<RegisteredFile> {
+    return this.#serially(() => this.#registerNow(file));
+  }
+
+  async #registerNow(file: ProtoFile): Promise<RegisteredFile> {
     const others = [...this.#filesOf(file.namespace).values()].filter((f) => f.fileName !== file.fileName);
     const root = buildRoot([...others, file]);
     const own = ownDefinitions(file, others, root);
@@ -148,6 +160,10 @@ export class Registry {
    * listServices and validateMethod.
    */
   async registerService(input: { namespace: string; name: string }): Promise<ServiceInfo> {
+    return this.#serially(() => this.#registerServiceNow(input));
+  }
+
+  async #registerServiceNow(input: { namespace: string; name: string }): Promise<ServiceInfo> {
     const namespace = checkNamespace(input?.namespace);
     const service = this.#lookup(namespace, input.name, protobuf.Service, 'service');
     const info: ServiceInfo = {

@@ -145,3 +145,10 @@ t.test('the registry persists in system collections and reloads on open', async 
   t.equal((await store.create({ id: 'ok', json: { year: 1 } })).type, 'acme.Book');
   t.same((await store.get('dune'))?.json, { title: 'Dune', year: 1965 });
 });
+
+t.test('concurrent registrations in one namespace all take effect', async (t) => {
+  const { collector } = await openCollector(t);
+  const files = Array.from({ length: 8 }, (_, i) => ({ namespace: 'many', fileName: `m${i}.proto`, source: `syntax = "proto3"; package many; message M${i} { int32 n = 1; }` }));
+  await Promise.all(files.map((f) => collector.registry.registerProto(f)));
+  t.same(collector.registry.messageTypes('many'), files.map((_, i) => `many.M${i}`));
+});
