@@ -24,3 +24,5 @@ export type {
 export { CollectorBackend, type CollectorBackendOptions } from './collector/tree/collector-backend.js';
 export { parseQueryString } from './collector/tree/query-string.js';
 export { createDefaultBackend, COLLECTOR_MOUNT, type DefaultBackend, type DefaultBackendOptions } from './frontends/config/default-backend.js';
+// The Collector's gRPC services (docs/GRPC.md), wire-compatible with the earlier Go Collector.
+export { startGrpcServer, type GrpcServer, type StartGrpcServerOptions } from './frontends/grpc/index.js';
