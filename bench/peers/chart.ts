@@ -12,13 +12,29 @@ export interface ChartOptions {
   maxRelative?: number;
 }
 
+/** Splits text into lines of at most `width` characters at spaces (a longer word gets a line of its own). */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-const WIDTH = 960;
-const LABEL_W = 330;
-const PLOT_X = LABEL_W + 20;
+const WIDTH = 1100;
+const LABEL_W = 250;
+/** Characters per line of a workload's name (13px bold: about 7.5px a character). */
+const WRAP = 32;
+const PLOT_X = LABEL_W + 110;
 const PLOT_W = 440;
 const BAR_H = 16;
 const BAR_GAP = 4;
@@ -37,8 +53,16 @@ export function renderChart(rows: readonly PeerRow[], options: ChartOptions = {}
   const fitted = Math.ceil(Math.max(1, ...relatives) * 2) / 2;
   const maxRel = options.maxRelative ?? Math.min(4, fitted);
   const x = (rel: number): number => PLOT_X + (Math.min(rel, maxRel) / maxRel) * PLOT_W;
-  const groupH = GROUP_TOP + SYSTEMS.length * (BAR_H + BAR_GAP) + GROUP_GAP;
-  const height = HEADER_H + rows.length * groupH + 40;
+  const titles = rows.map((r) => wrapText(r.workload, WRAP));
+  // Room for the bars, or for the wrapped name and the unit line when those are taller.
+  const heightOf = (lines: number): number => Math.max(GROUP_TOP + SYSTEMS.length * (BAR_H + BAR_GAP), 16 * (lines + 1) + 8) + GROUP_GAP;
+  const tops: number[] = [];
+  let y = HEADER_H;
+  for (const t of titles) {
+    tops.push(y);
+    y += heightOf(t.length);
+  }
+  const height = y + 40;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="13">`);
   out.push(`<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`);
@@ -51,7 +75,7 @@ export function renderChart(rows: readonly PeerRow[], options: ChartOptions = {}
     out.push(`<rect x="${lx}" y="16" width="12" height="12" fill="${COLOURS[s]}"/><text x="${lx + 17}" y="27">${NAMES[s]}</text>`);
   });
   const plotTop = HEADER_H;
-  const plotBottom = HEADER_H + rows.length * groupH;
+  const plotBottom = y;
   // Gridlines every 0.5 (1 when the axis is long), the 1.0 line stronger: where wwatp stands.
   const step = maxRel > 2 ? 1 : 0.5;
   for (let v = 0; v <= maxRel + 1e-9; v += step) {
@@ -61,10 +85,11 @@ export function renderChart(rows: readonly PeerRow[], options: ChartOptions = {}
     out.push(`<text x="${gx}" y="${plotBottom + 16}" text-anchor="middle" fill="#444">${v}×</text>`);
   }
   rows.forEach((row, g) => {
-    const top = plotTop + g * groupH;
+    const top = tops[g] as number;
     const direction = row.higherIsBetter ? 'higher is better' : 'lower is better';
-    out.push(`<text x="20" y="${top + 15}" font-weight="600">${escapeXml(row.workload)}</text>`);
-    out.push(`<text x="20" y="${top + 33}" fill="#444">${escapeXml(`${row.unit}, ${direction}`)}</text>`);
+    const lines = titles[g] as string[];
+    lines.forEach((text, l) => out.push(`<text x="20" y="${top + 15 + 16 * l}" font-weight="600">${escapeXml(text)}</text>`));
+    out.push(`<text x="20" y="${top + 15 + 16 * lines.length}" fill="#444">${escapeXml(`${row.unit}, ${direction}`)}</text>`);
     SYSTEMS.forEach((s, i) => {
       const rel = relativeToWwatp(row, s);
       const by = top + GROUP_TOP - 16 + i * (BAR_H + BAR_GAP);

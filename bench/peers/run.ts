@@ -5,15 +5,15 @@
  * table of wwatp's ratio to each peer. `--quick` for a run under a minute (prints only);
  * a full run writes bench/results/peers.json and peers.svg. `--only wwatp,etcd` and
  * `--workloads seq,conc,reads,watch,load` narrow a run (for profiling; nothing written);
- * `--profile-server DIR` writes the wwatp server's CPU profile there; `--verbose` adds
+ * `--chart-only` redraws peers.svg from peers.json. `--profile-server DIR` writes the wwatp server's CPU profile there; `--verbose` adds
  * per-system wall and CPU time and wwatp's commit batching.
  */
 import { cpus, totalmem } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { renderChart } from './chart.js';
 import { installCleanup } from './processes.js';
-import { SYSTEMS, tableLines, writeRows, type PeerRow, type SystemName } from './results.js';
+import { isPeerRows, SYSTEMS, tableLines, writeRows, type PeerRow, type SystemName } from './results.js';
 import type { PeerSystem } from './system.js';
 import { startEtcd } from './etcd.js';
 import { startWwatp } from './wwatp.js';
@@ -48,6 +48,20 @@ const treeNodes = treeShape.subtrees * (1 + subtreeSize(treeShape));
 
 const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: n >= 100 ? 0 : 2 });
 const log = (text: string): void => console.log(`  ${text}`);
+
+const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
+const machine = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`;
+const chartSubtitle = (date: string): string => `${date} · ${machine} · fsync before acknowledging: SQLite synchronous=FULL, etcd defaults, ZooKeeper forceSync=yes`;
+const CHART_TITLE = 'wwatp beside etcd and ZooKeeper (bench:peers)';
+
+// `--chart-only`: draw peers.svg again from peers.json (dated by the file), no servers.
+if (argv.includes('--chart-only')) {
+  const parsed: unknown = JSON.parse(readFileSync(`${resultsDir}peers.json`, 'utf8'));
+  if (!isPeerRows(parsed)) throw new Error('bench/results/peers.json is not an array of result rows');
+  writeFileSync(`${resultsDir}peers.svg`, renderChart(parsed, { title: CHART_TITLE, subtitle: chartSubtitle(statSync(`${resultsDir}peers.json`).mtime.toISOString().slice(0, 10)) }));
+  console.log('wrote bench/results/peers.svg');
+  process.exit(0);
+}
 
 installCleanup();
 const started = new Date();
@@ -135,17 +149,15 @@ try {
 
 const full: PeerRow[] = rows.map((r) => ({ workload: r.workload, unit: r.unit, higherIsBetter: r.higherIsBetter, wwatp: r.figures.wwatp ?? 0, etcd: r.figures.etcd ?? 0, zookeeper: r.figures.zookeeper ?? 0 }));
 const date = started.toISOString().slice(0, 10);
-console.log(`\nwwatp beside etcd and ZooKeeper — ${date}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB${quick ? ' (--quick sizes)' : ''}\n`);
+console.log(`\nwwatp beside etcd and ZooKeeper — ${date}, ${machine}${quick ? ' (--quick sizes)' : ''}\n`);
 for (const line of tableLines(full)) console.log(line);
 console.log('\nvs etcd / vs ZooKeeper: wwatp\'s ratio to the peer, above 1.00 means wwatp is better.');
 console.log('Durability: wwatp SQLite WAL synchronous=FULL; etcd WAL fsync per commit (default); ZooKeeper forceSync=yes (default).');
 
 if (complete) {
-  const dir = fileURLToPath(new URL('../results/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  writeRows(`${dir}peers.json`, full);
-  const subtitle = `${date} · ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB · fsync before acknowledging: SQLite synchronous=FULL, etcd defaults, ZooKeeper forceSync=yes`;
-  writeFileSync(`${dir}peers.svg`, renderChart(full, { title: 'wwatp beside etcd and ZooKeeper (bench:peers)', subtitle }));
+  mkdirSync(resultsDir, { recursive: true });
+  writeRows(`${resultsDir}peers.json`, full);
+  writeFileSync(`${resultsDir}peers.svg`, renderChart(full, { title: CHART_TITLE, subtitle: chartSubtitle(date) }));
   console.log(`\nwrote bench/results/peers.json and bench/results/peers.svg`);
 } else {
   console.log('\n(a partial or --quick run: bench/results/ left as it was)');
