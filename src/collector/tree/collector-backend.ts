@@ -222,13 +222,12 @@ export class CollectorBackend implements Backend {
         if (!reach(label)) continue;
         const store = await this.#store(namespace, info.name);
         if (!store) continue;
-        const first = await store.list({ offset: 0, limit: PAGE });
         const files = await store.listFiles();
-        visit(collectionNode(info, [...first.slice(0, MAX_LISTED_RECORDS).map((r) => r.id), ...(files.length > 0 ? [FILES_SEGMENT] : [])]));
+        visit(collectionNode(info, [...(await store.ids('', MAX_LISTED_RECORDS)), ...(files.length > 0 ? [FILES_SEGMENT] : [])]));
         if (!below(label)) continue;
         const id = rule && literalChild(rule.path, label);
         if (id === undefined) {
-          await this.#eachRecord(store, first, (record) => {
+          await this.#eachRecord(store, (record) => {
             if (reach(`${label}/${record.id}`)) visit(recordNode(namespace, info.name, record));
           });
         } else if (id !== FILES_SEGMENT) {
@@ -249,14 +248,12 @@ export class CollectorBackend implements Backend {
     }
   }
 
-  async #eachRecord(store: CollectionStoreApi, first: CollectionRecord[], visit: (record: CollectionRecord) => void): Promise<void> {
-    let page = first;
-    let offset = 0;
-    for (;;) {
+  /** Every record in id order, a page at a time. */
+  async #eachRecord(store: CollectionStoreApi, visit: (record: CollectionRecord) => void): Promise<void> {
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await store.list({ offset, limit: PAGE });
       for (const record of page) visit(record);
       if (page.length < PAGE) return;
-      offset += page.length;
-      page = await store.list({ offset, limit: PAGE });
     }
   }
 

@@ -127,3 +127,20 @@ t.test('a typed collection: registered through system/protos, mismatches refused
   t.same((await backend.getNode('acme/typed2/n1'))?.getProperty('record'), { title: 'same batch' }, 'a collection and its records in one batch');
   t.ok(await collector.repo.describe('acme', 'typed'));
 });
+
+t.test('a collection node lists its first 1000 ids; rules and searches reach every record', async (t) => {
+  const { backend } = await fresh(t);
+  await backend.upsertNode([collectionNodeFor('big/items', 'json')]);
+  const total = 2150;
+  await backend.upsertNode(Array.from({ length: total }, (_, i) => recordNodeFor(`big/items/i${String(i).padStart(5, '0')}`, { n: i })));
+  const node = await backend.getNode('big/items');
+  t.equal(node?.childNames.length, 1000);
+  t.equal(node?.childNames[999], 'i00999');
+  t.equal(node?.getProperty('recordCount'), BigInt(total));
+  t.equal((await backend.getPageTree('big/items')).length, 1000);
+  const all = await backend.queryNodes('big/items/*');
+  t.equal(all.length, total, 'a wildcard rule pages through every record');
+  t.equal(all.at(-1)?.labelRule, `big/items/i0${total - 1}`);
+  t.equal((await backend.getFullTree()).length, total + 2);
+  t.same(ids(await backend.queryNodes('big/items/*?n>=2000&order=-n&limit=3&offset=1')), ['i02148', 'i02147', 'i02146']);
+});
