@@ -78,17 +78,31 @@ export async function concurrentWrites(system: PeerSystem, count: number, client
   }
 }
 
-/** Reads of the nodes concurrentWrites made, picked pseudo-randomly, from `clients` clients. */
+export const readKey = (i: number): string => `r/n${i}`;
+
+/**
+ * Reads of `existing` nodes (written first, untimed, in batches of 100), picked
+ * pseudo-randomly, from `clients` clients with one read in flight each.
+ */
 export async function concurrentReads(system: PeerSystem, count: number, existing: number, clientCount: number): Promise<number> {
+  await system.prepare(['r']);
+  const seeder = await system.open();
+  try {
+    for (let from = 0; from < existing; from += 100) {
+      await seeder.createBatch(Array.from({ length: Math.min(100, existing - from) }, (_, k) => ({ key: readKey(from + k), value: makeValue(from + k) })));
+    }
+  } finally {
+    await seeder.close();
+  }
   const order = picks(existing, count);
   const clients = await openMany(system, clientCount);
   try {
-    // Warm-up: one pass of a few reads per client.
-    await Promise.all(clients.map((c, k) => c.get(concurrentKey(k % existing))));
+    // Warm-up: one read per client.
+    await Promise.all(clients.map((c, k) => c.get(readKey(k % existing))));
     let wrong = 0;
     const rate = await closedLoop(clients, count, async (c, i) => {
       const k = order[i] as number;
-      const value = await c.get(concurrentKey(k));
+      const value = await c.get(readKey(k));
       if (!value || value.length !== 256 || valueIndex(value) !== k) wrong++;
     });
     if (wrong > 0) throw new Error(`${system.name}: ${wrong} of ${count} reads returned the wrong value`);

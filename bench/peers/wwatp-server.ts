@@ -4,6 +4,7 @@
  * served by startServer. Started by wwatp.ts; reports its URL and certificate hash over
  * IPC, stops when told to or when the parent goes away.
  */
+import { Socket } from 'node:dgram';
 import { join } from 'node:path';
 import { SimpleBackend } from '../../src/backends/simple-backend.js';
 import { SqliteBackend } from '../../src/backends/sqlite/index.js';
@@ -19,7 +20,24 @@ export interface ServerStats {
   writes: number;
   /** CPU time the server process has used, µs. */
   cpuMicros: number;
+  /** UDP datagrams the server sent and received (QUIC packets, coalesced or not). */
+  datagramsOut: number;
+  datagramsIn: number;
 }
+
+// Datagram counts, for the diagnosis of per-request cost: counted where every datagram
+// passes (dgram's send and its 'message' event), without touching the transport code.
+const datagrams = { out: 0, in: 0 };
+const originalSend = Socket.prototype.send;
+Socket.prototype.send = function (this: Socket, ...args: Parameters<Socket['send']>): void {
+  datagrams.out++;
+  return originalSend.apply(this, args);
+} as Socket['send'];
+const originalEmit = Socket.prototype.emit;
+Socket.prototype.emit = function (this: Socket, event: string | symbol, ...args: unknown[]): boolean {
+  if (event === 'message') datagrams.in++;
+  return Reflect.apply(originalEmit, this, [event, ...args]) as boolean;
+} as Socket['emit'];
 export type FromServer = { ready: ServerReady } | { failed: string } | { stats: ServerStats };
 export type ToServer = 'close' | 'stats';
 
@@ -42,7 +60,7 @@ async function main(dir: string): Promise<void> {
     if (m === 'close') void stop();
     else if (m === 'stats') {
       const cpu = process.cpuUsage();
-      process.send?.({ stats: { ...(sqlite?.stats() ?? { commits: 0, writes: 0 }), cpuMicros: cpu.user + cpu.system } } satisfies FromServer);
+      process.send?.({ stats: { ...(sqlite?.stats() ?? { commits: 0, writes: 0 }), cpuMicros: cpu.user + cpu.system, datagramsOut: datagrams.out, datagramsIn: datagrams.in } } satisfies FromServer);
     }
   });
   process.once('disconnect', () => void stop());

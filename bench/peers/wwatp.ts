@@ -97,13 +97,14 @@ export async function startWwatp(options: WwatpOptions = {}): Promise<PeerSystem
       child.on('message', onMessage);
       child.send('stats' satisfies ToServer);
     });
-  let last: ServerStats = { commits: 0, writes: 0, cpuMicros: 0 };
+  let last: ServerStats = { commits: 0, writes: 0, cpuMicros: 0, datagramsOut: 0, datagramsIn: 0 };
   return {
     diagnostics: async () => {
       const now = await stats();
       const [commits, writes, cpu] = [now.commits - last.commits, now.writes - last.writes, (now.cpuMicros - last.cpuMicros) / 1e6];
+      const [out, inn] = [now.datagramsOut - last.datagramsOut, now.datagramsIn - last.datagramsIn];
       last = now;
-      return `server: ${commits} commits for ${writes} write calls (${commits > 0 ? (writes / commits).toFixed(1) : '—'} per commit), ${cpu.toFixed(2)} s CPU`;
+      return `server: ${commits} commits for ${writes} write calls (${commits > 0 ? (writes / commits).toFixed(1) : '—'} per commit), ${cpu.toFixed(2)} s CPU, ${out} datagrams out, ${inn} in`;
     },
     name: 'wwatp',
     describe: 'wwatp: SqliteBackend (WAL, synchronous=FULL), QUIC + HTTP/3 with TLS 1.3, server in its own Node process',
