@@ -86,7 +86,7 @@ t.test('serve, then every client command against it', async (t) => {
 t.test('the collector on /collector paths: wwatp collector and plain tree commands', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'wwatp-cli-collector-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const server = spawn(process.execPath, [BIN, 'serve', '--data', join(dir, 'data'), '--port', '0', '--http-port', 'off'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(process.execPath, [BIN, 'serve', '--data', join(dir, 'data'), '--port', '0', '--http-port', 'off', '--grpc-port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => void server.kill('SIGTERM'));
   let out = '';
   server.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -96,6 +96,7 @@ t.test('the collector on /collector paths: wwatp collector and plain tree comman
     await new Promise((r) => setTimeout(r, 50));
   }
   t.match(out, /collector → the Collector in /, 'serve says where the collector is mounted');
+  t.match(out, /grpc:\s+127\.0\.0\.1:\d+/, '--grpc-port serves the same Collector over gRPC');
   const url = /url:\s+(\S+)/.exec(out)?.[1] as string;
   const hash = /certificate hash: ([0-9a-f]{64})/.exec(out)?.[1] as string;
 

@@ -111,14 +111,6 @@ export const serveCommand: Command = {
         }
         backend = composite;
       }
-      const server = await startServer({
-        backend,
-        port,
-        host: v.host ?? config?.host ?? '127.0.0.1',
-        ...(httpPort !== undefined ? { httpPort } : {}),
-        ...(v.static ?? config?.staticDir ? { staticDir: v.static ?? config?.staticDir } : {}),
-        ...(certFile && keyFile ? { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') } : {}),
-      });
       if (grpcPort !== undefined && collector === undefined) {
         // Not mounted (a mount of the user's own holds /collector): gRPC still gets the Collector.
         const own = await openCollectorMount(collectorDir as string);
@@ -128,6 +120,14 @@ export const serveCommand: Command = {
       // The same Collector instance as the mount, so gRPC writes reach tree watchers.
       const grpc = grpcPort !== undefined && collector ? await startGrpcServer({ collector, port: grpcPort, host: v['grpc-host'] ?? v.host ?? config?.host ?? '127.0.0.1' }) : undefined;
       if (grpc) opened.push({ backend, close: () => grpc.close() });
+      const server = await startServer({
+        backend,
+        port,
+        host: v.host ?? config?.host ?? '127.0.0.1',
+        ...(httpPort !== undefined ? { httpPort } : {}),
+        ...(v.static ?? config?.staticDir ? { staticDir: v.static ?? config?.staticDir } : {}),
+        ...(certFile && keyFile ? { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') } : {}),
+      });
       const shown = [...(mountsCollector ? [`${COLLECTOR_MOUNT} → the Collector in ${collectorDir as string}`] : []), ...mounts.map((m) => `${m.label} → ${describe(m.spec)}`)];
       console.log(`wwatp serving ${describe(spec)}${shown.length ? ` with ${shown.join(', ')}` : ''}`);
       console.log(`url:              ${server.url}`);
