@@ -423,7 +423,8 @@ export class CollectorBackend implements Backend {
     const repo = this.#collector.repo;
     switch (place.kind) {
       case 'namespace': {
-        if (place.namespace === SYSTEM) throw new WwatpError('UNSUPPORTED', `the "${SYSTEM}" namespace belongs to the registry and cannot be deleted`);
+        // The registry's collections stay; deleting everything (a composite deleting its mount) skips them.
+        if (place.namespace === SYSTEM) return false;
         let removed = false;
         for (const info of await this.#collections(place.namespace)) removed = (await repo.deleteCollection(place.namespace, info.name)) || removed;
         return removed;

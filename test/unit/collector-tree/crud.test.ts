@@ -86,6 +86,7 @@ t.test('what the tree refuses, with the error codes the Collector uses', async (
   await t.rejects(backend.upsertNode([collectionNodeFor('acme/typed', 'acme.Unregistered')]), { code: 'NOT_FOUND' }, 'an unregistered message type');
   await t.rejects(backend.upsertNode([collectionNodeFor('system/mine', 'json')]), { code: 'UNSUPPORTED' });
   await t.rejects(backend.deleteNode('system/protos'), { code: 'UNSUPPORTED' });
+  t.equal(await backend.deleteNode('system'), false, 'the system namespace is skipped, not deleted');
   // Names the tree accepts but the Collector cannot hold: absent when read.
   t.equal(await backend.getNode('acme/bad.name'), undefined);
   t.equal(await backend.getNode('acme/books/-x'), undefined);
