@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDefaultBackend } from '../../../src/frontends/config/default-backend.js';
 import { runConformanceSuite } from '../../conformance/index.js';
+import { TreeNode } from '../../../src/tree/tree-node.js';
 import { collectionNodeFor, recordNodeFor } from './env.js';
 
 // The composite `wwatp serve` serves: SQLite at the root, the Collector at /collector.
@@ -49,6 +50,15 @@ t.test('createDefaultBackend: the collector at /collector beside the SQLite tree
   t.teardown(() => second.close());
   t.same((await second.backend.getNode('collector/acme/books/dune'))?.getProperty('record'), { title: 'Dune', year: 1965 });
   t.ok(await second.backend.getNode('lion'));
+
+  // Deleting the mount label through the composite empties the collector (the registry's collections stay).
+  const proto = new TreeNode({ labelRule: 'collector/system/protos/acme:a.proto' });
+  proto.insertProperty('record', 'json', { source: 'syntax = "proto3"; package acme; message A { string x = 1; }' });
+  await second.backend.upsertNode([proto, collectionNodeFor('collector/zoo/animals', 'json')]);
+  t.ok(await second.backend.deleteNode('collector'));
+  t.same((await second.backend.queryNodes('collector/*')).map((n) => n.labelRule), ['collector/system']);
+  t.equal(await second.collector?.repo.describe('acme', 'books'), undefined);
+  t.ok(await second.backend.getNode('lion'), 'the root store is untouched');
 
   const bare = mkdtempSync(join(tmpdir(), 'wwatp-default-none-'));
   const without = await createDefaultBackend({ dataDir: bare, collector: false });
