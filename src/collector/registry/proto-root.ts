@@ -46,11 +46,12 @@ export function buildRoot(files: readonly ProtoFile[]): protobuf.Root {
       if (file.source !== undefined) {
         protobuf.parse(file.source, root, { keepCase: true, alternateCommentMode: true });
       } else if (file.descriptorSet !== undefined) {
-        const decoded = (protobuf.Root as unknown as { fromDescriptor(d: Uint8Array): protobuf.Root }).fromDescriptor(file.descriptorSet);
+        const decoded = (protobuf.Root as unknown as { fromDescriptor(d: DescriptorSet): protobuf.Root }).fromDescriptor(withWellKnownDependencies(file.descriptorSet, names));
         const nested = (decoded.toJSON().nested ?? {}) as Record<string, protobuf.AnyNestedObject>;
         restoreMaps(nested);
-        // A set may carry its own copy of a well-known file already added above.
-        if (nested.google && root.lookup('google.protobuf')) delete nested.google;
+        // A set carries its own copies of the well-known types it uses; those the namespace
+        // already has (from another file) are dropped, the rest are added.
+        dropPresentWellKnown(root, nested);
         root.addJSON(nested);
       }
     } catch (error) {
@@ -66,6 +67,60 @@ export function buildRoot(files: readonly ProtoFile[]): protobuf.Root {
     throw new WwatpError('NOT_FOUND', `namespace ${files[0]?.namespace ?? ''}: ${(error as Error).message}`, { cause: error });
   }
   return root;
+}
+
+interface DescriptorSet {
+  file: Array<{ name?: string; dependency?: string[] }>;
+}
+
+const wellKnownDescriptors = new Map<string, unknown>();
+
+/** A bundled well-known file as a decoded FileDescriptorProto named `name`, or undefined. */
+function wellKnownDescriptor(name: string): unknown {
+  if (!wellKnownDescriptors.has(name)) {
+    const json = commonFile(name);
+    let file: unknown;
+    if (json !== undefined) {
+      const wk = protobuf.Root.fromJSON(json);
+      // Map fields (Struct's) describe themselves only once their value types are resolved.
+      wk.resolveAll();
+      const set = (wk as unknown as { toDescriptor(syntax: string): DescriptorSet }).toDescriptor('proto3');
+      file = set.file.length === 1 ? Object.assign(set.file[0] as object, { name }) : undefined;
+    }
+    wellKnownDescriptors.set(name, file);
+  }
+  return wellKnownDescriptors.get(name);
+}
+
+/**
+ * The decoded set, plus the bundled copy of each well-known file one of its files names
+ * as a dependency without the set carrying it (as a .proto source's imports get them).
+ */
+function withWellKnownDependencies(bytes: Uint8Array, registered: ReadonlySet<string>): DescriptorSet {
+  const set = descriptor.FileDescriptorSet.decode(bytes) as unknown as DescriptorSet;
+  const carried = new Set(set.file.map((f) => f.name ?? ''));
+  const extra: unknown[] = [];
+  for (const file of set.file) {
+    for (const dep of file.dependency ?? []) {
+      if (carried.has(dep) || registered.has(dep)) continue;
+      const wk = wellKnownDescriptor(dep);
+      if (wk === undefined) continue; // not well known: resolving then names what is missing
+      carried.add(dep);
+      extra.push(wk);
+    }
+  }
+  return extra.length === 0 ? set : { file: [...(extra as DescriptorSet['file']), ...set.file] };
+}
+
+/** Removes from a decoded set's JSON the google.protobuf definitions `root` already holds. */
+function dropPresentWellKnown(root: protobuf.Root, nested: JsonNested): void {
+  const google = nested.google as { nested?: JsonNested } | undefined;
+  const wk = google?.nested?.protobuf as { nested?: JsonNested } | undefined;
+  const present = root.lookup('google.protobuf');
+  if (!wk?.nested || !(present instanceof protobuf.Namespace)) return;
+  for (const name of Object.keys(wk.nested)) {
+    if (present.get(name) !== null) delete wk.nested[name];
+  }
 }
 
 /** Fully qualified names (no leading dot) of the messages and services under `ns`. */

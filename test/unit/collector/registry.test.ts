@@ -152,3 +152,61 @@ t.test('concurrent registrations in one namespace all take effect', async (t) =>
   await Promise.all(files.map((f) => collector.registry.registerProto(f)));
   t.same(collector.registry.messageTypes('many'), files.map((_, i) => `many.M${i}`));
 });
+
+/** A FileDescriptorSet of `source`, carrying the well-known files it imports, as protobufjs's descriptor extension writes one. */
+function descriptorSetOf(source: string, wellKnown: readonly string[]): Uint8Array {
+  const root = new protobuf.Root();
+  for (const name of wellKnown) root.addJSON(protobuf.common.get(name)?.nested ?? {});
+  protobuf.parse(source, root, { keepCase: true });
+  root.resolveAll();
+  return descriptor.FileDescriptorSet.encode((root as unknown as { toDescriptor(s: string): protobuf.Message }).toDescriptor('proto3')).finish();
+}
+
+t.test('descriptor sets in one namespace each bring the well-known types they need', async (t) => {
+  const dir = tempDir(t);
+  const { collector } = await openCollector(t, dir);
+  const events = descriptorSetOf('syntax = "proto3"; package ev; import "google/protobuf/timestamp.proto"; message Event { string id = 1; google.protobuf.Timestamp at = 2; }', ['google/protobuf/timestamp.proto']);
+  const docs = descriptorSetOf('syntax = "proto3"; package ev; import "google/protobuf/struct.proto"; message Doc { string id = 1; google.protobuf.Struct body = 2; }', ['google/protobuf/struct.proto']);
+  t.same((await collector.registry.registerDescriptorSet({ namespace: 'wk', fileName: 'ev/event.desc', descriptorSet: events })).messages, ['ev.Event']);
+  // The namespace already has google.protobuf.Timestamp; Struct (and Value, ListValue) must still arrive.
+  t.same((await collector.registry.registerDescriptorSet({ namespace: 'wk', fileName: 'ev/doc.desc', descriptorSet: docs })).messages, ['ev.Doc']);
+  // A third set carrying Timestamp again (already there) changes nothing and does not clash.
+  const again = descriptorSetOf('syntax = "proto3"; package ev; import "google/protobuf/timestamp.proto"; message Later { google.protobuf.Timestamp at = 1; }', ['google/protobuf/timestamp.proto']);
+  t.same((await collector.registry.registerDescriptorSet({ namespace: 'wk', fileName: 'ev/later.desc', descriptorSet: again })).messages, ['ev.Later']);
+  t.ok(collector.registry.hasType('wk', 'google.protobuf.Struct'));
+  t.ok(collector.registry.hasType('wk', 'google.protobuf.Timestamp'));
+  t.same(collector.registry.messageTypes('wk'), ['ev.Doc', 'ev.Event', 'ev.Later'], 'well-known types are usable, not listed');
+
+  await collector.repo.createCollection({ namespace: 'wk', name: 'docs', messageType: 'ev.Doc' });
+  const store = (await collector.repo.collection('wk', 'docs')) as CollectionStore;
+  const bytes = collector.registry.encode('wk', 'ev.Doc', { id: 'd1', body: { fields: { k: { stringValue: 'v' } } } });
+  t.same((await store.create({ id: 'd1', protoData: bytes })).json, { id: 'd1', body: { fields: { k: { stringValue: 'v' } } } });
+  await collector.close();
+
+  const reopened = await Collector.open({ dir });
+  t.teardown(() => reopened.close());
+  t.same(reopened.registry.messageTypes('wk'), ['ev.Doc', 'ev.Event', 'ev.Later'], 'the namespace builds again on open');
+  t.ok(reopened.registry.hasType('wk', 'google.protobuf.Struct'));
+});
+
+t.test('a descriptor set naming a well-known file only in its dependency list gets the bundled copy', async (t) => {
+  const { collector } = await openCollector(t);
+  const file = (name: string, dependency: string[], message: string, field: string, typeName: string) =>
+    descriptor.FileDescriptorProto.fromObject({
+      name,
+      package: 'dep',
+      dependency,
+      syntax: 'proto3',
+      messageType: [{ name: message, field: [{ name: field, number: 1, label: 1, type: 11, typeName }] }],
+    });
+  const setOf = (f: protobuf.Message) => descriptor.FileDescriptorSet.encode(descriptor.FileDescriptorSet.fromObject({ file: [f.toJSON()] })).finish();
+  const first = setOf(file('dep/a.proto', ['google/protobuf/timestamp.proto'], 'A', 'at', '.google.protobuf.Timestamp'));
+  const second = setOf(file('dep/b.proto', ['google/protobuf/struct.proto'], 'B', 'body', '.google.protobuf.Struct'));
+  t.same((await collector.registry.registerDescriptorSet({ namespace: 'dep', fileName: 'dep/a.desc', descriptorSet: first })).messages, ['dep.A']);
+  t.same((await collector.registry.registerDescriptorSet({ namespace: 'dep', fileName: 'dep/b.desc', descriptorSet: second })).messages, ['dep.B']);
+  t.ok(collector.registry.hasType('dep', 'google.protobuf.Value'));
+  // A dependency neither registered nor well known still fails, and registers nothing.
+  const third = setOf(file('dep/c.proto', ['dep/missing.proto'], 'C', 'm', '.dep.Missing'));
+  await t.rejects(collector.registry.registerDescriptorSet({ namespace: 'dep', fileName: 'dep/c.desc', descriptorSet: third }), { code: /^(MALFORMED|NOT_FOUND)$/, message: /dep\/c\.desc/ });
+  t.same(collector.registry.messageTypes('dep'), ['dep.A', 'dep.B']);
+});
