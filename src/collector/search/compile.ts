@@ -111,8 +111,9 @@ function containsClause(field: string, expr: string, type: string, value: JsonVa
     `(${type} = 'array' AND EXISTS (SELECT 1 FROM json_each(records.json, '${path}') AS je WHERE ${equalsClause('je.value', 'je.type', value, p)}))`;
   if (typeof value === 'string') {
     params.push(value);
-    // instr is case-sensitive and treats the value literally (no LIKE wildcards).
-    const substring = `(${type} = 'text' AND instr(${expr}, ?) > 0)`;
+    // Case-insensitive as the tree grammar's `title~dune` is meant (SQLite's lower()
+    // folds ASCII letters only); instr treats the value literally, with no LIKE wildcards.
+    const substring = `(${type} = 'text' AND instr(lower(${expr}), lower(?)) > 0)`;
     return `(${substring} OR ${member(params)})`;
   }
   return member(params);
