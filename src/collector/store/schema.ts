@@ -39,6 +39,26 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    what: 'the record count, kept by triggers in the same transaction as every insert and delete',
+    up(db) {
+      // Counting once here is the last full scan: describe reads the one row instead.
+      db.exec(`
+        CREATE TABLE record_count (
+          one INTEGER PRIMARY KEY CHECK (one = 1),
+          n INTEGER NOT NULL
+        );
+        INSERT INTO record_count (one, n) SELECT 1, count(*) FROM records;
+        CREATE TRIGGER record_count_insert AFTER INSERT ON records BEGIN
+          UPDATE record_count SET n = n + 1 WHERE one = 1;
+        END;
+        CREATE TRIGGER record_count_delete AFTER DELETE ON records BEGIN
+          UPDATE record_count SET n = n - 1 WHERE one = 1;
+        END;
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -51,9 +71,12 @@ export function migrate(db: Database.Database, path: string): void {
     throw new WwatpError('STORAGE', `collection database ${path} has schema version ${current}, newer than this wwatp knows (${SCHEMA_VERSION}); upgrade wwatp`);
   }
   const record = db.prepare('INSERT INTO collector_migrations (version, what, applied_at) VALUES (?, ?, ?)');
+  const applied = db.prepare('SELECT 1 FROM collector_migrations WHERE version = ?');
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
     db.transaction(() => {
+      // Checked again under the write lock: another connection may have just applied it.
+      if (applied.get(m.version) !== undefined) return;
       m.up(db);
       record.run(m.version, m.what, Date.now());
     }).immediate();

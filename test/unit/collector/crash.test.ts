@@ -29,6 +29,9 @@ t.test(`acknowledged writes survive SIGKILL (${ROUNDS} rounds)`, async (t) => {
     } catch (error) {
       problems.push(`round ${round}: the full-text index is out of step: ${(error as Error).message}`);
     }
+    const kept = (raw.prepare('SELECT n FROM record_count').get() as { n: number }).n;
+    const rows = (raw.prepare('SELECT count(*) AS n FROM records').get() as { n: number }).n;
+    if (kept !== rows) problems.push(`round ${round}: the kept record count says ${kept}, the table holds ${rows}`);
     raw.close();
     if (integrity !== 'ok') problems.push(`round ${round}: integrity_check says ${String(integrity)}`);
 

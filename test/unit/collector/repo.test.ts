@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -148,4 +149,103 @@ t.test('onChange: after the write is durable, one per write, until unsubscribed'
   t.same(seen, ['a', 'a'], 'nothing after unsubscribing');
   t.equal(errors.length, 3, 'a throwing listener is reported, and the writes still succeed');
   t.equal(await store.count(), 2);
+});
+
+/** describe's and collections' record counts, and what SQLite itself counts in the file. */
+async function counts(repo: Collector['repo'], dir: string, namespace: string, name: string): Promise<{ describe: number | undefined; collections: number | undefined; rows: number }> {
+  const raw = new Database(join(dir, namespace, `${name}.db`), { readonly: true });
+  try {
+    return {
+      describe: (await repo.describe(namespace, name))?.recordCount,
+      collections: (await repo.collections(namespace)).find((c) => c.name === name)?.recordCount,
+      rows: (raw.prepare('SELECT count(*) AS n FROM records').get() as { n: number }).n,
+    };
+  } finally {
+    raw.close();
+  }
+}
+
+t.test('record counts are kept with every write, without counting the records', async (t) => {
+  const dir = tempDir(t);
+  const { collector } = await openCollector(t, dir);
+  const repo = collector.repo;
+  await repo.createCollection({ namespace: 'cnt', name: 'items', messageType: 'json' });
+  await repo.createCollection({ namespace: 'cnt', name: 'other', messageType: 'json' });
+  const store = (await repo.collection('cnt', 'items')) as CollectionStore;
+  const expect = async (n: number, what: string) => t.same(await counts(repo, dir, 'cnt', 'items'), { describe: n, collections: n, rows: n }, what);
+  await expect(0, 'a new collection holds none');
+
+  await Promise.all(Array.from({ length: 25 }, (_, i) => store.create({ id: `i${i}`, json: { i } })));
+  await expect(25, 'creates, sharing commits');
+  await store.upsert({ id: 'i3', json: { i: 'again' } });
+  await store.update({ id: 'i4', json: { i: 'again' } });
+  await expect(25, 'upserts and updates of existing records add none');
+  await store.upsert({ id: 'new', json: {} });
+  await expect(26, 'an upsert of a new id adds one');
+  t.equal(await store.delete('i0'), true);
+  t.equal(await store.delete('i0'), false);
+  await expect(25, 'a delete removes one; deleting an absent id none');
+
+  // Refused writes, alone and in one batch with good ones.
+  const refused = await Promise.allSettled([
+    store.create({ id: 'i1', json: {} }),
+    store.update({ id: 'absent', json: {} }),
+    store.update({ id: 'i2', json: {} }, 99),
+    store.create({ id: 'bad', json: [] as never }),
+    store.create({ id: 'ok1', json: {} }),
+  ]);
+  t.same(refused.map((r) => r.status), ['rejected', 'rejected', 'rejected', 'rejected', 'fulfilled']);
+  await expect(26, 'only the accepted write of the batch counted');
+
+  // A write SQLite itself fails rolls back its whole batch, the count with it.
+  const raw = new Database(join(dir, 'cnt', 'items.db'));
+  raw.exec("CREATE TRIGGER fail_boom BEFORE INSERT ON records WHEN NEW.id = 'boom' BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
+  const failed = await Promise.allSettled([store.create({ id: 'lost1', json: {} }), store.create({ id: 'boom', json: {} }), store.delete('i5')]);
+  t.same(failed.map((r) => r.status), ['rejected', 'rejected', 'rejected'], 'the batch failed as one');
+  raw.exec('DROP TRIGGER fail_boom');
+  raw.close();
+  t.equal(await store.get('i5').then((r) => r?.id), 'i5', 'its delete was rolled back');
+  await expect(26, 'nothing of the failed batch counted');
+
+  t.equal((await counts(repo, dir, 'cnt', 'other')).describe, 0, 'other collections keep their own count');
+
+  // describe reads the kept count: one row looked up, no scan of records.
+  const plan = store.explainCount();
+  t.ok(plan.length > 0 && plan.every((d) => /^SEARCH record_count USING INTEGER PRIMARY KEY/.test(d)), `count plan: ${plan.join('; ')}`);
+  t.notMatch(plan.join(), /\brecords\b|SCAN/);
+
+  await collector.close();
+  const reopened = await Collector.open({ dir });
+  t.teardown(() => reopened.close());
+  t.same(await counts(reopened.repo, dir, 'cnt', 'items'), { describe: 26, collections: 26, rows: 26 }, 'the count survives a restart');
+  const again = (await reopened.repo.collection('cnt', 'items')) as CollectionStore;
+  await again.create({ id: 'after', json: {} });
+  t.equal((await reopened.repo.describe('cnt', 'items'))?.recordCount, 27);
+});
+
+t.test('a collection database from before the kept count gets it computed once, on open', async (t) => {
+  const dir = tempDir(t);
+  const first = await Collector.open({ dir });
+  await first.repo.createCollection({ namespace: 'old', name: 'items', messageType: 'json' });
+  const store = (await first.repo.collection('old', 'items')) as CollectionStore;
+  await Promise.all(Array.from({ length: 40 }, (_, i) => store.create({ id: `r${i}`, json: { i } })));
+  await first.close();
+
+  // Back to schema version 1, as a database an earlier wwatp wrote, with records added since.
+  const raw = new Database(join(dir, 'old', 'items.db'));
+  raw.exec('DROP TRIGGER record_count_insert; DROP TRIGGER record_count_delete; DROP TABLE record_count; DELETE FROM collector_migrations WHERE version >= 2');
+  raw.exec("DELETE FROM records WHERE id IN ('r0', 'r1', 'r2')");
+  raw.close();
+
+  const second = await Collector.open({ dir });
+  t.teardown(() => second.close());
+  t.equal((await second.repo.describe('old', 'items'))?.recordCount, 37, 'counted by the migration');
+  const migrated = new Database(join(dir, 'old', 'items.db'), { readonly: true });
+  t.same(migrated.prepare('SELECT version FROM collector_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }]);
+  migrated.close();
+  const s2 = (await second.repo.collection('old', 'items')) as CollectionStore;
+  await s2.create({ id: 'new', json: {} });
+  await s2.delete('r3');
+  await s2.delete('r4');
+  t.equal((await second.repo.describe('old', 'items'))?.recordCount, 36, 'and kept from then on');
 });
