@@ -67,7 +67,8 @@ export async function startWwatp(options: WwatpOptions = {}): Promise<PeerSystem
   const dir = tempDir('wwatp');
   const script = fileURLToPath(new URL('./wwatp-server.ts', import.meta.url));
   // The child runs TypeScript too: give it tsx's loader (and the profiler when asked).
-  const execArgv = [...process.execArgv.filter((a) => !a.startsWith('--cpu-prof')), '--import', 'tsx'];
+  const inherited = process.execArgv.filter((a) => !a.startsWith('--cpu-prof'));
+  const execArgv = inherited.some((a) => a.includes('tsx')) ? inherited : [...inherited, '--import', 'tsx'];
   if (options.profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
   const child = spawnTracked(process.execPath, [...execArgv, script, dir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let ready: ServerReady;
