@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompositeBackend } from '../../backends/composite-backend.js';
+import type { JournaledBackend } from '../../backends/journal.js';
 import { SqliteBackend } from '../../backends/sqlite/index.js';
 import { Collector } from '../../collector/collector.js';
 import { CollectorBackend } from '../../collector/tree/collector-backend.js';
@@ -8,8 +9,14 @@ import { CollectorBackend } from '../../collector/tree/collector-backend.js';
 /** Where the default composite mounts the Collector. */
 export const COLLECTOR_MOUNT = 'collector';
 
+/** The served composite's journal file inside the data directory. */
+export const JOURNAL_FILE = 'journal.db';
+
 export interface DefaultBackendOptions {
-  /** The data directory: the tree in `<dataDir>/tree.db`, collections in `<dataDir>/collector/`. */
+  /**
+   * The data directory: the tree in `<dataDir>/tree.db`, collections in `<dataDir>/collector/`,
+   * the served composite's journal in `<dataDir>/journal.db` (opened by the server).
+   */
   dataDir: string;
   /** Mount the Collector at /collector (default true). */
   collector?: boolean;
@@ -22,6 +29,14 @@ export interface DefaultBackend {
   readonly root: SqliteBackend;
   /** The Collector behind /collector (for its functions: repo, registry, stores), when mounted. */
   readonly collector: Collector | undefined;
+  /**
+   * Where the composite's journal is kept (`<dataDir>/journal.db`), for startServer's
+   * `journalPath`: a composite keeps no journal of its own, and with this one clients
+   * resume across restarts instead of resyncing.
+   */
+  readonly journalPath: string;
+  /** For startServer's `journalWatermarks`: the SQLite root, whose changes made while no server ran start a new epoch. */
+  readonly journalWatermarks: readonly JournaledBackend[];
   /** Closes the collector mount, the Collector and the SQLite tree, in that order. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -64,7 +79,8 @@ export async function mountCollector(composite: CompositeBackend, dir: string): 
 /**
  * The tree `wwatp serve` serves with default options, for applications embedding wwatp:
  * SQLite at `<dataDir>/tree.db` at the root and the Collector over `<dataDir>/collector`
- * mounted at /collector.
+ * mounted at /collector. Serve it with its journal:
+ * `startServer({ backend, journalPath, journalWatermarks, ... })`.
  */
 export async function createDefaultBackend(options: DefaultBackendOptions): Promise<DefaultBackend> {
   const { dataDir } = options;
@@ -83,6 +99,8 @@ export async function createDefaultBackend(options: DefaultBackendOptions): Prom
     backend,
     root,
     collector: mount?.collector,
+    journalPath: join(dataDir, JOURNAL_FILE),
+    journalWatermarks: [root],
     close: () =>
       (closing ??= (async () => {
         if (mount) backend.unmountBackend(COLLECTOR_MOUNT);

@@ -2,6 +2,7 @@ import type { Backend } from '../../backends/backend.js';
 import type { JournalAnswer, JournalEntry, JournaledBackend } from '../../backends/journal.js';
 import { isJournaled } from '../../backends/journal.js';
 import type { TreeNode } from '../../tree/tree-node.js';
+import { DurableJournal } from './durable-journal.js';
 
 /** Where a server reads changes from and learns of new ones. */
 export interface JournalSource {
@@ -162,4 +163,33 @@ export class BackendJournal implements JournalSource {
 
 export function journalFor(backend: Backend, capacity?: number): JournalSource {
   return isJournaled(backend) ? new BackendJournal(backend) : new MemoryJournal(backend, capacity);
+}
+
+export interface OpenJournalOptions {
+  /** Entries kept for clients to resume from (memory or durable journal). */
+  readonly capacity?: number;
+  /**
+   * A journal file for a backend that keeps no journal of its own (a composite): the
+   * DurableJournal there instead of a MemoryJournal, so clients resume across restarts.
+   * Give it only when every part of the backend is durable.
+   */
+  readonly path?: string;
+  /** Journaled backends inside it whose changes made while no server ran force a new epoch (DurableJournal). */
+  readonly watermarks?: readonly JournaledBackend[];
+}
+
+/**
+ * The journal a server reads: the backend's own when it keeps one; else the durable
+ * journal at `path` when given; else a memory journal.
+ */
+export async function openJournal(backend: Backend, options: OpenJournalOptions = {}): Promise<JournalSource> {
+  if (isJournaled(backend)) return new BackendJournal(backend);
+  if (options.path !== undefined) {
+    return DurableJournal.open({
+      backend, path: options.path,
+      ...(options.capacity !== undefined ? { capacity: options.capacity } : {}),
+      ...(options.watermarks ? { watermarks: options.watermarks } : {}),
+    });
+  }
+  return new MemoryJournal(backend, options.capacity);
 }

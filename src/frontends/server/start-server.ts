@@ -1,11 +1,12 @@
 import type { Backend } from '../../backends/backend.js';
+import type { JournaledBackend } from '../../backends/journal.js';
 import { DEFAULT_MAX_CONTENT_BYTES } from '../../tree/limits.js';
 import { listenQuic, type QuicConnection } from '../../transport/quic/index.js';
 import { H3Connection, type H3Request } from '../../transport/h3/index.js';
 import { certificateSha256, DevCertificateRenewer } from '../../transport/certs/index.js';
 import { WebTransportConnection, type WebTransportSession } from '../../transport/webtransport/index.js';
 import type { JournalSource } from './memory-journal.js';
-import { journalFor } from './memory-journal.js';
+import { openJournal } from './memory-journal.js';
 import { WwatpSession } from './session.js';
 import { serveStream } from './serve-stream.js';
 import { serveStatic } from './static-files.js';
@@ -28,6 +29,14 @@ export interface StartServerOptions {
   maxContentBytes?: number;
   /** Journal entries kept for clients to resume from, for backends without a journal of their own. */
   journalCapacity?: number;
+  /**
+   * A journal file (DurableJournal) for a backend without a journal of its own, so clients
+   * resume across restarts; without it such a backend gets a memory journal. Give it only
+   * when the whole backend is durable (docs/PROTOCOL.md §6).
+   */
+  journalPath?: string;
+  /** Journaled backends inside the backend (a composite's SQLite root): changed while the server was down, they start a new epoch. */
+  journalWatermarks?: readonly JournaledBackend[];
   /** Called for each WebTransport session once it serves WWATP (may take its uni streams and datagrams). */
   onWebTransportSession?: (session: WebTransportSession) => void;
   /** TCP port for the HTTP/1.1 server (explorer files, /wwatp-info, WebSocket tunnel); none when absent. */
@@ -59,7 +68,20 @@ export const WWATP_CONTENT_TYPE = 'application/wwatp';
 export async function startServer(options: StartServerOptions): Promise<WwatpServer> {
   const host = options.host ?? '127.0.0.1';
   const maxContentBytes = options.maxContentBytes ?? DEFAULT_MAX_CONTENT_BYTES;
-  const journal = journalFor(options.backend, options.journalCapacity);
+  const journal = await openJournal(options.backend, {
+    ...(options.journalCapacity !== undefined ? { capacity: options.journalCapacity } : {}),
+    ...(options.journalPath !== undefined ? { path: options.journalPath } : {}),
+    ...(options.journalWatermarks ? { watermarks: options.journalWatermarks } : {}),
+  });
+  try {
+    return await listen(options, host, maxContentBytes, journal);
+  } catch (error) {
+    journal.close();
+    throw error;
+  }
+}
+
+async function listen(options: StartServerOptions, host: string, maxContentBytes: number, journal: JournalSource): Promise<WwatpServer> {
   let renewer: DevCertificateRenewer | undefined;
   let cert = options.cert;
   let key = options.key;
@@ -109,7 +131,6 @@ export async function startServer(options: StartServerOptions): Promise<WwatpSer
     }).catch(async (error: unknown) => {
       renewer?.stop();
       await quic.close();
-      journal.close();
       throw error;
     });
   }

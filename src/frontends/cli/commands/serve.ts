@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CompositeBackend } from '../../../backends/composite-backend.js';
@@ -8,7 +8,8 @@ import { connect, type ConnectOptions } from '../../client/connect.js';
 import { parseBackendSpec, parseMount, type BackendSpec } from '../../config/backend-spec.js';
 import { openBackend, type OpenedBackend } from '../../config/build-backend.js';
 import { readServerConfig } from '../../config/server-config.js';
-import { COLLECTOR_MOUNT, mountCollector, openCollectorMount } from '../../config/default-backend.js';
+import { COLLECTOR_MOUNT, JOURNAL_FILE, mountCollector, openCollectorMount } from '../../config/default-backend.js';
+import { isJournaled, type JournaledBackend } from '../../../backends/journal.js';
 import { startGrpcServer } from '../../grpc/index.js';
 import type { Collector } from '../../../collector/collector.js';
 import { normalizeLabel } from '../../../tree/labels.js';
@@ -18,7 +19,9 @@ import { UsageError } from '../exit-codes.js';
 const HELP = `wwatp serve [options]
 
 Serves a tree over QUIC (HTTP/3). With no options: the SQLite tree in ./data, with the
-Collector's collections (./data/collector) mounted at /collector, on port 4433.
+Collector's collections (./data/collector) mounted at /collector, on port 4433. A tree
+with mounts keeps its journal in DATA/journal.db, so clients resume across restarts
+(unless some part of it is not durable: memory, files or remote trees).
 
   --backend SPEC      memory | sqlite:PATH | postgres:URL | file:DIR   (default sqlite:DATA/tree.db)
   --data DIR          the data directory DATA (default ./data): the tree in DATA/tree.db unless
@@ -97,6 +100,7 @@ export const serveCommand: Command = {
       opened.push(root);
       let backend: Backend = root.backend;
       let collector: Collector | undefined;
+      let journal: { journalPath: string; journalWatermarks: JournaledBackend[] } | undefined;
       if (mounts.length > 0 || mountsCollector) {
         const composite = new CompositeBackend(root.backend);
         if (mountsCollector) {
@@ -104,12 +108,22 @@ export const serveCommand: Command = {
           opened.push(mount);
           collector = mount.collector;
         }
+        const watermarks = isJournaled(root.backend) ? [root.backend] : [];
         for (const m of mounts) {
           const mounted = await openBackend(m.spec, connectRemote);
           opened.push(mounted);
           await composite.mountBackend(m.label, mounted.backend);
+          if (isJournaled(mounted.backend)) watermarks.push(mounted.backend);
         }
         backend = composite;
+        // A composite keeps no journal: the server keeps one in the data directory, when every
+        // part is durable and has a journal to check for changes made while it was down (the
+        // Collector is durable and changes only through this server or its gRPC frontend).
+        if ([spec, ...mounts.map((m) => m.spec)].every((s) => s.kind === 'sqlite' || s.kind === 'postgres')) {
+          const dataDir = v.data ?? config?.dataDir ?? './data';
+          mkdirSync(dataDir, { recursive: true });
+          journal = { journalPath: join(dataDir, JOURNAL_FILE), journalWatermarks: watermarks };
+        }
       }
       if (grpcPort !== undefined && collector === undefined) {
         // Not mounted (a mount of the user's own holds /collector): gRPC still gets the Collector.
@@ -122,6 +136,7 @@ export const serveCommand: Command = {
       if (grpc) opened.push({ backend, close: () => grpc.close() });
       const server = await startServer({
         backend,
+        ...journal,
         port,
         host: v.host ?? config?.host ?? '127.0.0.1',
         ...(httpPort !== undefined ? { httpPort } : {}),
@@ -134,12 +149,15 @@ export const serveCommand: Command = {
       console.log(`certificate hash: ${server.certificateHash}`);
       if (server.httpUrl) console.log(`web:              ${server.httpUrl}  (explorer; WebSocket tunnel at /wwatp-ws)`);
       if (grpc) console.log(`grpc:             ${grpc.endpoint}  (the Collector's gRPC services)`);
+      if (journal) console.log(`journal:          ${journal.journalPath}`);
       console.log(`try:              wwatp tree ${server.url} --hash ${server.certificateHash}`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
       console.log('wwatp serve: stopping');
+      // gRPC first: a Collector write after the journal closed would be missed by resuming clients.
+      await grpc?.close();
       await server.close();
       await closeAll();
       return 0;
