@@ -1,10 +1,11 @@
 import { WwatpError } from '../tree/errors.js';
 import { ancestorsOf, isAtOrUnder, isStrictlyUnder, joinLabel, normalizeLabel, normalizeLabelOrRoot, stripPrefix } from '../tree/labels.js';
 import { parseLabelRule, ruleCovers, type LabelRule } from '../tree/label-rule.js';
-import { stateOf, type TreeNode } from '../tree/tree-node.js';
+import { stateOf, TreeNode } from '../tree/tree-node.js';
 import type { Backend, NewNodeVersion, NodeListener, Transaction } from './backend.js';
 import { relativeLabel, relativeRule } from './backend-helpers.js';
 import { addPrefix, removePrefix } from './label-mapping.js';
+import { residualRules } from './rule-residual.js';
 
 interface Route {
   readonly backend: Backend;
@@ -26,7 +27,8 @@ const innerName = (l: Listener): string => `${l.name}\u0000${l.rule.path}`;
  * One tree made of several backends: a root backend, and others mounted at labels.
  * Labels are shortened going into a mount and prefixed coming out (links too). The
  * node at a mount label itself, if any, lives in the root backend and describes the
- * mount. A transaction must stay within one backend.
+ * mount; while there is none, reads show a synthesized node there, so listings find
+ * the mount. A transaction must stay within one backend.
  */
 export class CompositeBackend implements Backend {
   readonly #root: Backend;
@@ -81,9 +83,23 @@ export class CompositeBackend implements Backend {
   }
 
   async getNode(label: string): Promise<TreeNode | undefined> {
-    const r = this.#route(normalizeLabel(label));
+    const at = normalizeLabel(label);
+    const r = this.#route(at);
     const node = await r.backend.getNode(r.label);
-    return node && (r.mount === '' ? node : addPrefix(node, r.mount));
+    if (node) return r.mount === '' ? node : addPrefix(node, r.mount);
+    const mounted = r.mount === '' ? this.#mounts.get(at) : undefined;
+    return mounted && this.#mountPoint(at, mounted);
+  }
+
+  /**
+   * The node shown at a mount label the root holds no node for, so listings find the
+   * mount: described by what is mounted, listing the mount's top level. It is not
+   * stored (getFullTree leaves it out); writing a node at the label stores one in the
+   * root, which is shown from then on.
+   */
+  async #mountPoint(mount: string, backend: Backend): Promise<TreeNode> {
+    const top = await backend.queryNodes('*');
+    return new TreeNode({ labelRule: mount, description: `mounted: ${backend.constructor.name}`, childNames: top.map((n) => n.labelRule) });
   }
 
   async upsertNode(nodes: readonly TreeNode[]): Promise<boolean> {
@@ -137,11 +153,39 @@ export class CompositeBackend implements Backend {
       const innerRule = parsed.query === undefined ? innerPath : `${innerPath}?${parsed.query}`;
       return this.#out(mount, await (this.#mounts.get(mount) as Backend).queryNodes(innerRule));
     }
-    const out = await this.#root.queryNodes(rule);
-    for (const [mount, backend] of this.#mounts) {
-      // The rule's wildcards may reach into this mount: ask it for everything and filter.
-      if (!isAtOrUnder(mount, parsed.literalPrefix)) continue;
-      for (const node of this.#out(mount, await backend.queryNodes('**'))) if (parsed.matches(node.labelRule)) out.push(node);
+    // Each mount is asked only for what the rule can still match below it (`*` asks a
+    // mount at `collector` for nothing, `*/acme` for `acme`, `**` for `**`), with the
+    // query, if any, passed on unchanged.
+    const reached: Array<{ mount: string; backend: Backend; rules: string[] }> = [];
+    for (const [at, backend] of this.#mounts) {
+      const rules = isAtOrUnder(at, parsed.literalPrefix) ? residualRules(parsed.path, at) : [];
+      if (rules.length > 0) reached.push({ mount: at, backend, rules: parsed.query === undefined ? rules : rules.map((r) => `${r}?${parsed.query}`) });
+    }
+    let out: TreeNode[];
+    try {
+      out = await this.#root.queryNodes(rule);
+    } catch (error) {
+      // A search that reaches a mount is that mount's to answer: a root that answers no
+      // queries (INVALID_RULE) contributes nothing to it instead of refusing it.
+      if (parsed.query === undefined || reached.length === 0 || !WwatpError.is(error, 'INVALID_RULE')) throw error;
+      out = [];
+    }
+    // A mount point the rule matches and the root holds no node for is listed as a
+    // synthesized node (before the mount's own nodes: parents first).
+    const points = parsed.query === undefined ? [...this.#mounts].filter(([at]) => parsed.matches(at)) : [];
+    if (points.length > 0) {
+      const present = new Set(out.map((n) => n.labelRule));
+      for (const [at, backend] of points) if (!present.has(at)) out.push(await this.#mountPoint(at, backend));
+    }
+    for (const { mount: at, backend, rules } of reached) {
+      const seen = new Set<string>();
+      for (const inner of rules) {
+        for (const node of this.#out(at, await backend.queryNodes(inner))) {
+          if (seen.has(node.labelRule) || !parsed.matches(node.labelRule)) continue;
+          seen.add(node.labelRule);
+          out.push(node);
+        }
+      }
     }
     return out;
   }

@@ -1,5 +1,6 @@
 import type { Test } from 'tap';
 import type { Backend } from '../../src/backends/backend.js';
+import { CompositeBackend } from '../../src/backends/composite-backend.js';
 import type { TreeNode } from '../../src/tree/tree-node.js';
 import { joinLabel } from '../../src/tree/labels.js';
 import { animalNodes } from './animals.js';
@@ -74,4 +75,15 @@ export function labelsOf(nodes: readonly TreeNode[]): string[] {
 export function recorder(): { events: Array<[string, string | null]>; listener: (b: Backend, label: string, node: TreeNode | undefined) => void } {
   const events: Array<[string, string | null]> = [];
   return { events, listener: (_b, label, node) => void events.push([label, node ? node.description : null]) };
+}
+
+/**
+ * Labels a target lists at the root although the suite wrote nothing there: a
+ * composite's mount points, each shown as a (synthesized) node while its root holds no
+ * node at the label. Rules run at the root (`*`, `**`) expect them besides the test
+ * bed. The suite writes nothing into a mount outside its prefix, so a mount made empty
+ * by `make` adds its mount point and nothing else.
+ */
+export function mountPointsOf(backend: Backend): string[] {
+  return backend instanceof CompositeBackend ? backend.mounts : [];
 }

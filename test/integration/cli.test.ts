@@ -51,7 +51,8 @@ t.test('serve, then every client command against it', async (t) => {
   const asJson = JSON.parse((await wwatp('get', url, 'lion/Simba', '--hash', hash, '--json')).stdout) as Array<{ properties: Array<{ value: string }> }>;
   t.equal(asJson[0]?.properties[0]?.value, '2');
   t.match((await wwatp('tree', url, '--hash', hash)).stdout, /lion\s+— King of the jungle[\s\S]*\n {2}Simba\s+— cub/);
-  t.same((await wwatp('query', url, '*', '--hash', hash)).stdout.trim().split('\n').map((l) => l.split('\t')[0]).sort(), ['lion', 'parrot']);
+  // The collector's mount point is listed too (a synthesized node: the root holds none).
+  t.same((await wwatp('query', url, '*', '--hash', hash)).stdout.trim().split('\n').map((l) => l.split('\t')[0]).sort(), ['collector', 'lion', 'parrot']);
   t.match((await wwatp('page', url, 'lion', '--hash', hash)).stdout, /lion\/Simba\tcub/);
   t.match((await wwatp('journal', url, '--hash', hash)).stdout, /1\tput\tlion/);
 
@@ -116,6 +117,20 @@ t.test('the collector on /collector paths: wwatp collector and plain tree comman
   const described = JSON.parse((await wwatp('collector', 'describe', url, 'acme/books', '--hash', hash)).stdout) as Record<string, unknown>;
   t.same(described, { collection: 'collector/acme/books', messageType: 'json', indexedFields: ['year'], labels: { team: 'library' }, recordCount: 3 });
   t.match((await wwatp('get', url, 'collector/acme/books/dune', '--hash', hash)).stdout, /type\.string: json[\s\S]*record\.json:/);
+  // Plain put of a record with numbers: a json property is read as JSON, not as YAML with 64-bit integers.
+  const numbers = await wwatp('put', url, 'collector/acme/books/x', '--property', 'record.json={"title":"Dune","year":1965}', '--hash', hash);
+  t.equal(numbers.code, 0, numbers.stderr);
+  const x = JSON.parse((await wwatp('get', url, 'collector/acme/books/x', '--hash', hash, '--json')).stdout) as Array<{ properties: Array<{ name: string; value: unknown }> }>;
+  t.same(x[0]?.properties.find((p) => p.name === 'record')?.value, { title: 'Dune', year: 1965 }, 'get shows the record, its year a number');
+  t.match((await wwatp('get', url, 'collector/acme/books/x', '--hash', hash)).stdout, /record\.json:[\s\S]*1965/);
+  t.same((await wwatp('query', url, 'collector/acme/books/*?year=1965', '--hash', hash)).stdout.trim().split('\n').map((l) => l.split('\t')[0]), ['collector/acme/books/dune', 'collector/acme/books/x'], 'the year searches as a number');
+  const badJson = await wwatp('put', url, 'collector/acme/books/y', '--property', 'record.json={title:Dune}', '--hash', hash);
+  t.equal(badJson.code, 2, 'invalid JSON is a usage error');
+  t.match(badJson.stderr, /record\.json.*not valid JSON/);
+  t.equal((await wwatp('delete', url, 'collector/acme/books/x', '--hash', hash)).code, 0);
+  // The explorer's top level (query *) finds the collector, and its node lists the namespaces.
+  t.ok((await wwatp('query', url, '*', '--hash', hash)).stdout.split('\n').some((l) => l.startsWith('collector\t')), 'query * lists the collector');
+  t.match((await wwatp('get', url, 'collector', '--hash', hash)).stdout, /mounted: CollectorBackend[\s\S]*acme/);
   t.equal((await wwatp('query', url, 'collector/acme/books/*?year>>1', '--hash', hash)).code, exitCodeFor('INVALID_FILTER'), 'a bad filter exits with its code');
   t.equal((await wwatp('collector', 'put', url, 'acme/nowhere', 'x', '{}', '--hash', hash)).code, exitCodeFor('NOT_FOUND'));
 

@@ -1,5 +1,5 @@
 import type { Ctx, TestFn } from '../context.js';
-import { labelsOf } from '../context.js';
+import { labelsOf, mountPointsOf } from '../context.js';
 
 export function queryChecks(t: TestFn, ctx: Ctx): void {
   t.test('label rules select by exact label, * and **', async (t) => {
@@ -16,8 +16,13 @@ export function queryChecks(t: TestFn, ctx: Ctx): void {
     t.same(await q('lion/Nala/note*'), sorted(['lion/Nala/note0', 'lion/Nala/note1', 'lion/Nala/note2']));
     t.same(await q('*/*/note9'), []);
     if (ctx.opts.prefix === '') {
-      t.same(labelsOf(await backend.queryNodes('*')).sort(), ['elephant', 'lion', 'notes', 'parrot']);
-      t.equal((await backend.queryNodes('**')).length, 28);
+      const points = mountPointsOf(backend);
+      t.same(labelsOf(await backend.queryNodes('*')).sort(), ['elephant', 'lion', 'notes', 'parrot', ...points.filter((p) => !p.includes('/'))].sort());
+      t.equal((await backend.queryNodes('**')).length, 28 + points.length);
+    }
+    for (const point of mountPointsOf(backend)) {
+      t.ok(await backend.getNode(point), `the mount point ${point} reads as a node`);
+      t.same(labelsOf(await backend.queryNodes(point)), [point], `an exact rule finds the mount point ${point}`);
     }
     const lion = await backend.getNode(ctx.at('lion'));
     if (!lion) throw new Error('lion missing');

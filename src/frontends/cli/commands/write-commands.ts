@@ -27,7 +27,17 @@ export function nodesFromDocument(text: string): TreeNode[] {
   return yamlToTree(text);
 }
 
-/** `name.type=value` from --property: the value is read as YAML, then checked by type. */
+/** Types whose value is the text as given. */
+const TEXT_TYPES = ['string', 'String', 'Error', 'Callback'];
+/** Types stored as JSON text (their values are JSON values, numbers included). */
+const JSON_TYPES = ['json', 'List', 'Dictionary'];
+
+/**
+ * `name.type=value` from --property, checked by type afterwards. Text types take the
+ * value as given; `json` (and `List`, `Dictionary`) read it as JSON, numbers as numbers;
+ * `yaml` reads it as YAML; the rest read it as YAML with integers as 64-bit `bigint`s
+ * (so `int64` keeps every digit).
+ */
 function propertyArg(text: string): { name: string; type: string; value: unknown } {
   const eq = text.indexOf('=');
   const key = eq < 0 ? '' : text.slice(0, eq);
@@ -35,8 +45,21 @@ function propertyArg(text: string): { name: string; type: string; value: unknown
   if (eq < 0 || dot <= 0) throw new UsageError(`--property needs name.type=value, got "${text}"`);
   const raw = text.slice(eq + 1);
   const type = key.slice(dot + 1);
-  const value: unknown = ['string', 'String', 'Error', 'Callback'].includes(type) ? raw : parseYaml(raw, { intAsBigInt: true });
-  return { name: key.slice(0, dot), type, value };
+  return { name: key.slice(0, dot), type, value: propertyValue(key, type, raw) };
+}
+
+function propertyValue(key: string, type: string, raw: string): unknown {
+  if (TEXT_TYPES.includes(type)) return raw;
+  if (JSON_TYPES.includes(type)) {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch (cause) {
+      const why = cause instanceof Error ? cause.message : String(cause);
+      throw new UsageError(`--property ${key}: the value is not valid JSON (${why}): ${raw}`);
+    }
+  }
+  if (type === 'yaml') return parseYaml(raw);
+  return parseYaml(raw, { intAsBigInt: true });
 }
 
 export const putCommand: Command = {
@@ -47,6 +70,10 @@ wwatp put URL LABEL [--description TEXT] [--child NAME]... [--property name.type
 
 The YAML form is what \`wwatp get\` prints: nested labels, "description", "children",
 and properties written "name.type: value". The JSON form is what \`wwatp get --json\` prints.
+
+--property values: text types (string) as given; json, List and Dictionary as JSON
+('record.json={"title":"Dune","year":1965}'); yaml as YAML; others as YAML with
+64-bit integers ('popularity.int64=10', 'ok.bool=true').
 
 ${CLIENT_OPTIONS_HELP}`,
   async run(args) {
