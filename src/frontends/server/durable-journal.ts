@@ -267,13 +267,10 @@ export class DurableJournal implements JournalSource {
       // Changes made while the nodes were read: included now, synchronously, so a
       // subscriber that starts listening right after this answer misses none.
       const tail = this.#tail.filter((e) => e.sequence > latest);
-      if (entries.length < limit && tail.length > 0) {
-        const later = new Set(tail.map((e) => e.label));
-        const kept = entries.filter((e) => !later.has(e.label));
-        const merged = [...kept, ...dedupe(tail.map((e) => ({ seq: e.sequence, label: e.label, deleted: 0, entry: e }))).map((r) => r.entry)];
-        return { kind: 'entries', entries: merged.slice(0, limit), latest: this.#next - 1 };
-      }
-      return { kind: 'entries', entries, latest: entries.length < limit ? this.#next - 1 : latest };
+      if (tail.length === 0 || entries.length >= limit) return { kind: 'entries', entries, latest };
+      const later = new Set(tail.map((e) => e.label));
+      const merged = [...entries.filter((e) => !later.has(e.label)), ...dedupe(tail)];
+      return { kind: 'entries', entries: merged.slice(0, limit), latest: this.#next - 1 };
     } finally {
       if (--this.#reading === 0) this.#tail = [];
     }

@@ -107,6 +107,55 @@ if (process.env['WWATP_JOURNAL_CHILD']) {
     raw.close();
   });
 
+  t.test('an answer made while writes go on covers every change up to its latest (a subscriber that listens right after misses none)', async (t) => {
+    // A backend whose reads take a turn of the event loop (as a remote or busy one does),
+    // so writes land while an answer is being made.
+    const tree = new SimpleBackend();
+    const backend = new Proxy(tree, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value !== 'function') return value;
+        if (prop === 'getNode') return async (label: string) => (await turn(), target.getNode(label));
+        return (value as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+    const journal = await DurableJournal.open({ backend, path: join(tempDir(t), 'journal.db') });
+    t.teardown(() => journal.close());
+    const changed: JournalEntry[] = [];
+    journal.onEntry((e) => changed.push(e));
+    let writing = true;
+    const writers = Array.from({ length: 4 }, async (_, w) => {
+      for (let i = 0; writing; i++) {
+        await tree.upsertNode([text(`w${w}/${i % 20}`, `${i}`)]);
+        await turn();
+      }
+    });
+    const problems: string[] = [];
+    for (let round = 0; round < 40; round++) {
+      const since = Math.max(0, (await journal.latestSequence()) - 30);
+      const answer = await journal.getJournal(since);
+      // Whatever is pushed after this point a subscriber would take; everything up to
+      // `latest` must be in the answer.
+      if (answer.kind !== 'entries') {
+        problems.push(`round ${round}: ${answer.kind}`);
+        continue;
+      }
+      const labels = new Set(answer.entries.map((e) => e.label));
+      const missing = changed.filter((e) => e.sequence > since && e.sequence <= answer.latest && !labels.has(e.label));
+      if (missing.length > 0) problems.push(`round ${round}: ${missing.length} changes up to ${answer.latest} missing`);
+      if (answer.entries.some((e) => e.sequence > answer.latest)) problems.push(`round ${round}: an entry past latest`);
+      // A subscriber starts listening now (as the server's session does): a change made
+      // before this point but after `latest` would reach it neither way.
+      const lost = changed.filter((e) => e.sequence > answer.latest).length;
+      if (lost > 0) problems.push(`round ${round}: ${lost} changes made while answering are past its latest`);
+      await turn();
+    }
+    writing = false;
+    await Promise.all(writers);
+    t.same(problems, []);
+    t.ok(changed.length > 40, `${changed.length} changes meanwhile`);
+  });
+
   t.test('rows are written in batches and survive a clean reopen with the same epoch and numbering', async (t) => {
     const path = join(tempDir(t), 'journal.db');
     const backend = new SimpleBackend();
