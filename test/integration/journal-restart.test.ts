@@ -9,11 +9,14 @@
  * client resyncs.
  */
 import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Backend } from '../../src/backends/backend.js';
 import { Http3ClientBackend } from '../../src/backends/http3-client/http3-client-backend.js';
 import type { JournalEntry } from '../../src/backends/journal.js';
 import { openH3Streams } from '../../src/frontends/client/connect.js';
 import { createDefaultBackend, type DefaultBackend } from '../../src/frontends/config/default-backend.js';
+import { DurableJournal } from '../../src/frontends/server/durable-journal.js';
 import { startServer, type WwatpServer } from '../../src/frontends/server/start-server.js';
 import { TreeNode } from '../../src/tree/tree-node.js';
 import { Closer, client, eventLog, tempDir, textNode, textOf, until, within } from '../support/transport-env.js';
@@ -189,4 +192,32 @@ t.test('a change made to the SQLite root while no server ran is not served stale
   await watcher.release();
   await within(watcher.backend.processNotifications(), 5000, 'processNotifications');
   t.equal(textOf(await watcher.backend.getNode('k')), 'changed with no server running', 'k is read fresh: the journal started a new epoch and the client resynced');
+});
+
+t.test('a journal file that cannot be used fails the start with STORAGE, and a failed start releases it', { timeout: 60_000 }, async (t) => {
+  const closer = new Closer(t);
+  const dataDir = tempDir(t, 'wwatp-journal-data-');
+  const certsDir = tempDir(t, 'wwatp-certs-');
+  const opened = await createDefaultBackend({ dataDir });
+  closer.add('data directory', () => opened.close(), undefined);
+
+  const damaged = join(dataDir, 'damaged.db');
+  writeFileSync(damaged, 'not a database '.repeat(500));
+  await t.rejects(startServer({ backend: opened.backend, journalPath: damaged, port: 0, certsDir }), { code: 'STORAGE', message: /damaged\.db/ }, 'a damaged journal');
+
+  const first = await startServer({ backend: opened.backend, journalPath: opened.journalPath, port: 0, certsDir });
+  closer.add('server', () => first.close(), undefined);
+  await t.rejects(startServer({ backend: opened.backend, journalPath: opened.journalPath, port: 0, certsDir }), { code: 'STORAGE', message: /in use by another server/ }, 'a second server on the same journal');
+
+  // A start that fails after the journal opened (the UDP port is taken) closes it again.
+  const other = join(dataDir, 'other-journal.db');
+  await t.rejects(startServer({ backend: opened.backend, journalPath: other, port: first.port, certsDir }));
+  const again = await DurableJournal.open({ backend: opened.backend, path: other });
+  t.pass('the journal of the failed start is free again');
+  again.close();
+  // The running server's journal still hears changes.
+  const c = await client(closer, { url: first.url, certificateHash: first.certificateHash }, { reconnect: false });
+  const before = await c.heartbeat();
+  await c.upsertNode([textNode('still', 'journaled')]);
+  t.equal(await c.heartbeat(), before + 1, 'the running server still journals');
 });

@@ -58,6 +58,8 @@ export class DurableJournal implements JournalSource {
     setMeta: Database.Statement<[string, string | number]>;
   };
   readonly #listeners = new Set<(entry: JournalEntry) => void>();
+  /** Unique per journal, so two on one backend (a failed start beside a running server) do not replace each other. */
+  readonly #listenerName = `${LISTENER}:${globalThis.crypto.randomUUID()}`;
   readonly #watermarks: readonly JournaledBackend[];
   readonly #marks: number[];
   #pending: Row[] = [];
@@ -185,7 +187,7 @@ export class DurableJournal implements JournalSource {
   }
 
   #listen(): void {
-    this.backend.registerNodeListener(LISTENER, '', true, (_b, label, node) => this.#append(label, node));
+    this.backend.registerNodeListener(this.#listenerName, '', true, (_b, label, node) => this.#append(label, node));
   }
 
   #append(label: string, node: TreeNode | undefined): void {
@@ -293,7 +295,7 @@ export class DurableJournal implements JournalSource {
   /** Writes what is pending, marks the file cleanly closed (with the watermarks) and closes it. Safe to call twice. */
   close(): void {
     if (this.#closed) return;
-    this.backend.deregisterNodeListener(LISTENER, '');
+    this.backend.deregisterNodeListener(this.#listenerName, '');
     this.#listeners.clear();
     this.#flush();
     this.#closed = true;
