@@ -4,6 +4,7 @@ import { packChunks } from '../../transport/wwatp/chunk-packer.js';
 import { MessageAssembler } from '../../transport/wwatp/message-assembler.js';
 import { Signal } from '../../transport/wwatp/signals.js';
 import { decodePayload, encodePayload, errorToWire, field } from '../../transport/wwatp/payloads.js';
+import type { RawMessage } from '../../transport/wwatp/message-assembler.js';
 import type { WwatpSession } from './session.js';
 
 export interface ByteSink {
@@ -20,14 +21,44 @@ export interface ServeStreamOptions {
 }
 
 /**
- * Serves one WWATP stream: reads the client's batch of requests, answers each in
- * arrival order (so a batch behaves like a pipeline: a get after an upsert sees it),
- * and writes the replies as they are ready, those ready in the same turn together. A
+ * Serves one WWATP stream: reads the client's batch of requests and answers them
+ * concurrently, yet as a pipeline would (see ordering below), writing the replies as
+ * they are ready, those ready in the same turn together. A
  * SUBSCRIBE request turns the stream into a push stream that stays open until the
  * client closes it. A malformed stream
  * fails alone: its requests get ERROR replies and the stream ends; the connection and
  * other streams go on.
  */
+/**
+ * How a request orders against the others on its stream. Plain writes start at once, in
+ * arrival order (backends apply calls in the order they are made), so a batch of
+ * upserts shares one durable commit instead of paying one each; a read waits for the
+ * writes before it (a get after an upsert sees it); anything else (transactions,
+ * listeners, notification markers) waits for everything before it, and everything
+ * after waits for it.
+ */
+type Ordering = 'write' | 'read' | 'barrier';
+
+function orderingOf(signal: number): Ordering {
+  switch (signal) {
+    case Signal.UPSERT:
+    case Signal.DELETE:
+      return 'write';
+    case Signal.GET_NODE:
+    case Signal.GET_PAGE_TREE:
+    case Signal.QUERY_NODES:
+    case Signal.GET_FULL_TREE:
+    case Signal.GET_JOURNAL:
+    case Signal.HEARTBEAT:
+      return 'read';
+    default:
+      return 'barrier';
+  }
+}
+
+/** Requests one stream may have in progress at once; more wait (backpressure on the reader). */
+const MAX_IN_PROGRESS = 4096;
+
 export async function serveStream(session: WwatpSession, input: AsyncIterable<Uint8Array>, output: ByteSink, options: ServeStreamOptions): Promise<void> {
   const reader = new ChunkReader();
   const assembler = new MessageAssembler(options.maxMessageBytes);
@@ -63,6 +94,24 @@ export async function serveStream(session: WwatpSession, input: AsyncIterable<Ui
     return flush();
   };
   let unsubscribe: (() => void) | undefined;
+  // Settled when the last barrier, every write, or every request so far has finished.
+  let barrierDone: Promise<void> = Promise.resolve();
+  let writesDone: Promise<void> = Promise.resolve();
+  let allDone: Promise<void> = Promise.resolve();
+  let inProgress = 0;
+  const start = (message: RawMessage): void => {
+    const ordering = orderingOf(message.signal);
+    const after = ordering === 'write' ? barrierDone : ordering === 'read' ? writesDone : allDone;
+    inProgress++;
+    const done = after
+      .then(() => session.handle(message))
+      .then((reply) => enqueue(reply.signal, reply.requestId, reply.payload))
+      .finally(() => inProgress--);
+    const settled = done.catch(() => undefined);
+    allDone = Promise.all([allDone, settled]).then(() => undefined);
+    if (ordering !== 'read') writesDone = Promise.all([writesDone, settled]).then(() => undefined);
+    if (ordering === 'barrier') barrierDone = settled;
+  };
   try {
     for await (const bytes of input) {
       for (const chunk of reader.push(bytes)) {
@@ -81,16 +130,18 @@ export async function serveStream(session: WwatpSession, input: AsyncIterable<Ui
           }
           continue;
         }
-        const reply = await session.handle(message);
-        enqueue(reply.signal, reply.requestId, reply.payload);
+        start(message);
+        if (inProgress >= MAX_IN_PROGRESS) await allDone;
         if (queuedBytes >= FLUSH_AT) await flush();
       }
       await flush(); // and wait for it: backpressure before reading more
       reader.check(); // malformed bytes after the chunks just served fail the stream now
     }
+    await allDone;
     reader.end(); // a parse error left pending, or a stream that ended inside a chunk
     for (const id of assembler.unfinished) await send(Signal.ERROR, id, encodePayload(errorToWire(new WwatpError('PROTOCOL', 'stream ended before the message was complete'))));
   } catch (error) {
+    await allDone;
     // The stream cannot be read further; say why to every request still open, then end it.
     const reason = encodePayload(errorToWire(error));
     const open = new Set(assembler.unfinished);

@@ -268,3 +268,51 @@ t.test('a withheld change made while away reaches listeners with the node fetche
   await writer.close();
   server.close();
 });
+
+/** A real SimpleBackend whose writes take `delayMs` and which counts writes in progress. */
+class SlowWrites extends SimpleBackend {
+  inProgress = 0;
+  most = 0;
+  constructor(readonly delayMs: number) {
+    super();
+  }
+  override async upsertNode(nodes: readonly TreeNode[]): Promise<boolean> {
+    this.most = Math.max(this.most, ++this.inProgress);
+    try {
+      await new Promise((r) => setTimeout(r, this.delayMs));
+      return await super.upsertNode(nodes);
+    } finally {
+      this.inProgress--;
+    }
+  }
+}
+
+t.test('writes in one batch run together; a read waits for the writes before it', async (t) => {
+  const backend = new SlowWrites(20);
+  const server = memoryServer(backend);
+  const client = await Http3ClientBackend.open({ connect: () => server.connect(), cacheSize: 0 });
+  const started = Date.now();
+  const writes = Array.from({ length: 50 }, (_, i) => client.upsertNode([node(`w/${i}`, `v${i}`)]));
+  const read = client.getNode('w/49');
+  t.same(await Promise.all(writes), Array(50).fill(true));
+  t.equal((await read)?.description, 'v49', 'the get after the upserts sees them');
+  t.ok(backend.most > 1, `writes overlapped (at most ${backend.most} at once), so a durable backend can commit them together`);
+  t.ok(Date.now() - started < 50 * 20, 'and did not take one delay each');
+  await client.close();
+  server.close();
+});
+
+t.test('writes to one label keep their order; a listener registered first sees the write after it', async (t) => {
+  const backend = new SlowWrites(5);
+  const server = memoryServer(backend);
+  const client = await Http3ClientBackend.open({ connect: () => server.connect(), cacheSize: 0 });
+  const seen: string[] = [];
+  client.registerNodeListener('l', 'same', false, (_b, _l, n) => seen.push(n?.description ?? 'deleted'));
+  const results = await Promise.all(['a', 'b', 'c', 'd'].map((d) => client.upsertNode([node('same', d)])));
+  t.same(results, [true, true, true, true]);
+  t.equal((await client.getNode('same'))?.description, 'd', 'the last write in the batch wins');
+  await client.processNotifications();
+  t.same(seen, ['a', 'b', 'c', 'd']);
+  await client.close();
+  server.close();
+});
