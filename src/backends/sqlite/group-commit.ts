@@ -32,7 +32,8 @@ const RETRY_MAX_MS = 50;
 
 /**
  * Group commit: writes queued while a batch is pending run together in one SQLite
- * transaction on the next turn of the event loop, so N concurrent writers share one
+ * transaction on the next turn of the event loop (at the end of this one for a lone
+ * writer), so N concurrent writers share one
  * COMMIT (one fsync) instead of paying one each. Each job runs under its own SAVEPOINT:
  * a job that throws is rolled back alone and only its caller sees the error. Promises
  * settle only after the shared COMMIT; if BEGIN or COMMIT fails, every job of that batch
@@ -50,6 +51,9 @@ export class GroupCommit {
   readonly #idleWaiters: Array<() => void> = [];
   #commits = 0;
   #writes = 0;
+  /** Writes in the last batch that gathered over a whole turn: picks how the next gathers (see #schedule). */
+  #lastGathered = 0;
+  #earlyThisTurn = false;
   // Prepared once: compiling BEGIN/SAVEPOINT/... on every batch is measurable per write.
   readonly #sql: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', Database.Statement>;
 
@@ -91,16 +95,27 @@ export class GroupCommit {
   #schedule(delayMs: number): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    // setImmediate, not a microtask: requests arriving on sockets this turn join the batch.
-    if (delayMs === 0) setImmediate(() => this.#flush());
-    else setTimeout(() => this.#flush(), delayMs);
+    if (delayMs > 0) setTimeout(() => this.#flush(false), delayMs);
+    // A lone writer commits at the end of this turn: its answer is then ready when the
+    // server's transport sends, and leaves with the ACK instead of a turn later in a
+    // packet of its own (measured over QUIC: 3 datagrams per sequential write became 2).
+    // "Lone" means the last batch that gathered over a whole turn had one write, and no
+    // early commit happened this turn yet: a second write in the same turn gathers over
+    // the turn (setImmediate) again, so concurrent writers keep sharing commits, and a
+    // loop of awaited writes in this process still yields to I/O at every other write.
+    else if (this.#lastGathered <= 1 && !this.#earlyThisTurn) {
+      this.#earlyThisTurn = true;
+      setImmediate(() => (this.#earlyThisTurn = false));
+      queueMicrotask(() => this.#flush(false));
+    } else setImmediate(() => this.#flush(true));
   }
 
-  #flush(): void {
+  #flush(gathered: boolean): void {
     this.#scheduled = false;
     const jobs = this.#queue;
     this.#queue = [];
     if (jobs.length > 0) this.#commit(jobs);
+    if (gathered) this.#lastGathered = jobs.length;
     // Jobs queued meanwhile (by listeners, or a lock retry) have scheduled the next flush.
     if (!this.#scheduled) for (const wake of this.#idleWaiters.splice(0)) wake();
   }
