@@ -6,10 +6,11 @@
  */
 import t from 'tap';
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { exitCodeFor } from '../../src/frontends/cli/exit-codes.js';
 
 const BIN = join(process.cwd(), 'dist/src/frontends/cli/main.js');
 const run = promisify(execFile);
@@ -95,4 +96,17 @@ t.test('wwatp serve keeps its journal in the data directory across restarts', { 
   t.match((await wwatp('journal', memory.url, '--hash', memory.hash)).stdout, /^$/, 'whose history starts empty');
   t.equal(await stop(memory, 'SIGTERM'), 0);
   running.delete(memory);
+});
+
+t.test('wwatp serve with a damaged journal file stops at start with a STORAGE error naming it', { timeout: 60_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'wwatp-journal-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  writeFileSync(join(dir, 'data', 'journal.db'), 'not a database '.repeat(500));
+  const result = await run(process.execPath, [BIN, 'serve', '--data', join(dir, 'data'), '--port', '0', '--http-port', 'off'], { cwd: dir, timeout: 30_000 }).then(
+    () => ({ code: 0, stderr: '' }),
+    (e: { code?: number; stderr?: string }) => ({ code: e.code, stderr: e.stderr ?? '' }),
+  );
+  t.equal(result.code, exitCodeFor('STORAGE'), 'the STORAGE exit status');
+  t.match(result.stderr, /journal\.db/, 'the message names the journal file');
 });
