@@ -47,8 +47,8 @@ export class DurableJournal implements JournalSource {
   readonly path: string;
   readonly backend: Backend;
   readonly capacity: number;
-  /** True when this open started a new epoch (a new file, an unclean stop, or changes made while closed). */
-  readonly startedNewEpoch: boolean;
+  readonly #fresh: boolean;
+  #restarted = false;
   #epoch: string;
   readonly #db: Database.Database;
   readonly #sql: {
@@ -89,7 +89,7 @@ export class DurableJournal implements JournalSource {
     this.#next = state.next;
     this.#rows = state.rows;
     this.#oldest = state.oldest;
-    this.startedNewEpoch = state.fresh;
+    this.#fresh = state.fresh;
     this.#watermarks = options.watermarks ?? [];
     this.#marks = marks;
     this.#sql = {
@@ -111,6 +111,7 @@ export class DurableJournal implements JournalSource {
     const marks = await Promise.all((options.watermarks ?? []).map((b) => b.latestSequence()));
     const { path } = options;
     let db: Database.Database | undefined;
+    let journal: DurableJournal;
     try {
       db = new Database(path, { timeout: 200 });
       // One server owns a journal: the exclusive lock (taken by the first write below,
@@ -165,9 +166,8 @@ export class DurableJournal implements JournalSource {
       db.exec('COMMIT');
       // Batches need not be on disk at COMMIT: after a crash the journal starts a new epoch anyway.
       db.pragma('synchronous = NORMAL');
-      const journal = new DurableJournal({ ...options, capacity }, db, state, marks);
+      journal = new DurableJournal({ ...options, capacity }, db, state, marks);
       journal.#listen();
-      return journal;
     } catch (error) {
       try {
         db?.close();
@@ -180,10 +180,39 @@ export class DurableJournal implements JournalSource {
       }
       throw storageError(path, 'opening the journal', error);
     }
+    // A watermarked backend changed between reading its mark and listening (another server
+    // writing the same PostgreSQL database, say): that change may have gone unheard.
+    const after = await Promise.all((options.watermarks ?? []).map((b) => b.latestSequence())).catch((error: unknown) => {
+      journal.close();
+      throw error;
+    });
+    if (after.some((m, i) => m !== marks[i]) && !journal.startedNewEpoch) journal.#startEpoch();
+    return journal;
+  }
+
+  /** Starts a new epoch now (before any client has seen this journal): numbering carries on, history is dropped. */
+  #startEpoch(): void {
+    this.#flush();
+    const base = this.#next - 1;
+    const epoch = `journal:${globalThis.crypto.randomUUID()}`;
+    this.#db.transaction(() => {
+      this.#db.exec('DELETE FROM journal');
+      this.#sql.setMeta.run('base', base);
+      this.#sql.setMeta.run('epoch', epoch);
+    })();
+    this.#epoch = epoch;
+    this.#rows = 0;
+    this.#oldest = base + 1;
+    this.#restarted = true;
   }
 
   get epoch(): string {
     return this.#epoch;
+  }
+
+  /** True when this open started a new epoch (a new file, an unclean stop, or changes made while closed). */
+  get startedNewEpoch(): boolean {
+    return this.#fresh || this.#restarted;
   }
 
   #listen(): void {

@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import { SimpleBackend } from '../../../src/backends/simple-backend.js';
+import { SqliteBackend } from '../../../src/backends/sqlite/index.js';
 import type { JournalAnswer, JournalEntry } from '../../../src/backends/journal.js';
 import { createDefaultBackend } from '../../../src/frontends/config/default-backend.js';
 import { DurableJournal } from '../../../src/frontends/server/durable-journal.js';
@@ -306,6 +307,46 @@ if (process.env['WWATP_JOURNAL_CHILD']) {
     });
     t.ok(journal.startedNewEpoch, 'the root moved while the journal was closed: new epoch');
     t.not(journal.epoch, epoch);
+  });
+
+  t.test('a watermarked backend changed while the journal opens (before it listens) starts a new epoch', async (t) => {
+    const dir = tempDir(t);
+    const store = await SqliteBackend.open({ path: join(dir, 'tree.db') });
+    t.teardown(() => store.close());
+    const path = join(dir, 'journal.db');
+    let journal = await DurableJournal.open({ backend: store, path, watermarks: [store] });
+    await store.upsertNode([text('a', '1')]);
+    await turn();
+    const epoch = journal.epoch;
+    journal.close();
+    journal = await DurableJournal.open({ backend: store, path, watermarks: [store] });
+    t.equal(journal.epoch, epoch, 'nothing changed: the same epoch');
+    journal.close();
+
+    // Another writer gets in right after the journal read the mark, before it listens.
+    let wrote = false;
+    const racing = new Proxy(store, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (prop === 'latestSequence') {
+          return async () => {
+            const seq = await target.latestSequence();
+            if (!wrote) {
+              wrote = true;
+              await target.upsertNode([text('b', 'unheard')]);
+            }
+            return seq;
+          };
+        }
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    journal = await DurableJournal.open({ backend: store, path, watermarks: [racing] });
+    t.teardown(() => journal.close());
+    t.ok(wrote);
+    t.ok(journal.startedNewEpoch, 'the change may have gone unheard: a new epoch');
+    t.not(journal.epoch, epoch);
+    t.match(await journal.getJournal(0), { kind: 'resync' }, 'clients behind resync');
   });
 
   t.test('a damaged, foreign, locked or read-only journal file is a STORAGE error at open', async (t) => {
