@@ -53,6 +53,8 @@ t.test('Chromium loads a page and runs a WWATP batch over our HTTP/3', async (t)
   t.equal(reply.type, 'application/wwatp');
   const assembler = new MessageAssembler(1 << 20);
   const messages = new ChunkReader().push(Uint8Array.from(reply.body)).map((c) => assembler.add(c)).filter((m) => m !== undefined);
+  // Replies carry their request ids and may come in any order (docs/PROTOCOL.md §1).
+  messages.sort((a, b) => a.requestId - b.requestId);
   t.same(messages.map((m) => [m.requestId, m.signal]), [[1, Signal.UPSERT_RESPONSE], [2, Signal.GET_NODE_RESPONSE], [3, Signal.ERROR]]);
   t.equal(decodePayload(messages[2]?.payload as Uint8Array)['code'], 'INVALID_LABEL');
   t.equal((await backend.getNode('lion/Nala'))?.description, 'sister', 'the browser wrote through HTTP/3');

@@ -100,6 +100,8 @@ t.test('a session opens and a WWATP batch on one bidi stream gets its replies', 
     [Signal.GET_NODE, 3, { label: 'a b' }],
   ])));
   const messages = decodeReplies(reply);
+  // Replies carry their request ids and may come in any order (docs/PROTOCOL.md §1).
+  messages.sort((a, b) => a.requestId - b.requestId);
   t.same(messages.map((m) => [m.requestId, m.signal]), [[1, Signal.UPSERT_RESPONSE], [2, Signal.GET_NODE_RESPONSE], [3, Signal.ERROR]]);
   t.equal(decodePayload(messages[2]?.payload as Uint8Array)['code'], 'INVALID_LABEL');
   t.equal((await backend.getNode('lion/Nala'))?.description, 'sister', 'the browser wrote through WebTransport');

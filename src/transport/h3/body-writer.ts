@@ -47,7 +47,7 @@ export class H3BodyWriter {
     if (size > limit) {
       throw streamError(H3_ERROR.H3_EXCESSIVE_LOAD, `field section of ${size} bytes exceeds the peer's ${limit}`);
     }
-    const frame = encodeFrame(FRAME.HEADERS, encodeFieldSection(fields, { huffman: this.options.huffman }));
+    const frame = headersFrame(fields, this.options.huffman !== false);
     if (this.state === 'idle') this.state = 'open';
     return this.enqueue(() => this.stream.write(frame));
   }
@@ -125,4 +125,25 @@ function asWriteError(err: unknown): unknown {
   const code = quicErrorCode(err);
   if (code === undefined) return err;
   return new H3Error(code, 'stream', 'the peer stopped reading this stream', { cause: err, remote: true });
+}
+
+/**
+ * Encoded HEADERS frames by their fields. A client sends the same request head on every
+ * request stream and a server the same response head, and Huffman-coding them anew each
+ * time cost more than the rest of the frame work. Field values cannot hold NUL (they are
+ * validated), so NUL separates the parts of the key unambiguously. Frames are only read.
+ */
+const headerFrames = new Map<string, Uint8Array>();
+const HEADER_FRAMES_KEPT = 256;
+
+function headersFrame(fields: HeaderList, huffman: boolean): Uint8Array {
+  let key = huffman ? 'h' : 'p';
+  for (const [name, value] of fields) key += `\u0000${name}\u0000${value}`;
+  let frame = headerFrames.get(key);
+  if (frame === undefined) {
+    frame = encodeFrame(FRAME.HEADERS, encodeFieldSection(fields, { huffman }));
+    if (headerFrames.size >= HEADER_FRAMES_KEPT) headerFrames.clear();
+    headerFrames.set(key, frame);
+  }
+  return frame;
 }

@@ -11,6 +11,11 @@ export class PeerStreamIds {
     this.next = first;
   }
 
+  /** The lowest id of this type the peer has not opened yet (as far as we have seen). */
+  get lowestUnseen(): number {
+    return this.next;
+  }
+
   /** True the first time `id` is offered. */
   claim(id: number): boolean {
     if (id < this.next || this.above.has(id)) return false;
