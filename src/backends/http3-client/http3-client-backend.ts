@@ -231,6 +231,8 @@ export class Http3ClientBackend implements Backend {
   }
 
   #pruneFloors(): void {
+    // Floors guard the cache only; without one none are kept (and a push costs nothing here).
+    if (this.#labelFloor.size === 0 && this.#subtreeFloor.size === 0) return;
     for (const floors of [this.#labelFloor, this.#subtreeFloor]) {
       for (const [label, floor] of floors) if (floor <= this.#lastSequence) floors.delete(label);
     }
@@ -259,7 +261,7 @@ export class Http3ClientBackend implements Backend {
     const latest = field.count(reply, 'latest');
     for (const node of nodes) {
       this.#cache?.set(node.labelRule, { state: stateOf(node) });
-      if (latest > this.#lastSequence) this.#labelFloor.set(node.labelRule, latest);
+      if (this.#cache && latest > this.#lastSequence) this.#labelFloor.set(node.labelRule, latest);
     }
     return field.boolean(reply, 'ok');
   }
@@ -270,7 +272,7 @@ export class Http3ClientBackend implements Backend {
     const latest = field.count(reply, 'latest');
     this.#forgetSubtree(canonical);
     this.#cache?.set(canonical, { state: null });
-    if (latest > this.#lastSequence) this.#subtreeFloor.set(canonical, latest);
+    if (this.#cache && latest > this.#lastSequence) this.#subtreeFloor.set(canonical, latest);
     return field.boolean(reply, 'ok');
   }
 

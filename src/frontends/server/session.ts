@@ -9,6 +9,7 @@ import {
 } from '../../transport/wwatp/payloads.js';
 import type { RawMessage } from '../../transport/wwatp/message-assembler.js';
 import type { JournalEntry } from '../../backends/journal.js';
+import { stateOf, type NodeState, type TreeNode } from '../../tree/tree-node.js';
 import type { JournalSource } from './memory-journal.js';
 
 export interface Reply {
@@ -31,17 +32,42 @@ let sessions = 0;
 const CATCH_UP_ENTRIES = 10_000;
 
 /**
- * A live journal entry's push, encoded once for every session that takes it the same
- * way (with its node, or with the node withheld), not once per subscriber.
+ * Live journal pushes, encoded once for every session that takes the same entries the
+ * same way, not once per subscriber. Sessions gather the entries of one synchronous run
+ * (a group commit notifies all its writes together) into one push, and every session
+ * sees the journal's entries in the same order, so the first entry, the count and the
+ * body limit name a push's contents.
  */
-const livePushes = new WeakMap<JournalEntry, { full?: Uint8Array; bare?: Uint8Array }>();
+const livePushes = new WeakMap<JournalEntry, Map<string, Uint8Array>>();
 
-function livePush(entry: JournalEntry, bodyLimit: number): Uint8Array {
-  const withheld = entry.node !== undefined && entry.node.contentSize > bodyLimit;
-  let cached = livePushes.get(entry);
-  if (!cached) livePushes.set(entry, (cached = {}));
-  const key = withheld ? 'bare' : 'full';
-  return (cached[key] ??= encodePayload({ entries: journalEntriesToWire([entry], bodyLimit), latest: entry.sequence }));
+function livePush(entries: readonly JournalEntry[], bodyLimit: number): Uint8Array {
+  const first = entries[0] as JournalEntry;
+  const key = `${entries.length}:${bodyLimit}`;
+  let encoded = livePushes.get(first);
+  if (!encoded) livePushes.set(first, (encoded = new Map()));
+  let payload = encoded.get(key);
+  if (!payload) {
+    payload = encodePayload({ entries: journalEntriesToWire(entries, bodyLimit), latest: (entries.at(-1) as JournalEntry).sequence });
+    encoded.set(key, payload);
+  }
+  return payload;
+}
+
+/** A node's CBOR, made once however many sessions' listeners push it. */
+const nodeBytes = new WeakMap<NodeState, Uint8Array>();
+const CBOR_NULL = 0xf6;
+
+function listenerPush(name: string, rule: string, label: string, node: TreeNode | undefined): Uint8Array {
+  const head = encodePayload({ name, rule, label, node: null });
+  if (node === undefined || head[head.length - 1] !== CBOR_NULL) return node === undefined ? head : encodePayload({ name, rule, label, node: wireMaybeNode(node) });
+  const state = stateOf(node);
+  let body = nodeBytes.get(state);
+  if (!body) nodeBytes.set(state, (body = encodePayload(wireMaybeNode(node))));
+  // The map's last value is the node: its bytes go where the null stood.
+  const out = new Uint8Array(head.length - 1 + body.length);
+  out.set(head.subarray(0, head.length - 1));
+  out.set(body, head.length - 1);
+  return out;
 }
 
 export class WwatpSession {
@@ -51,6 +77,7 @@ export class WwatpSession {
   readonly #listeners = new Set<string>();
   readonly #sinks = new Set<PushSink>();
   #stopJournal: (() => void) | undefined;
+  #sendGathered: () => void = () => undefined;
   #closed = false;
 
   constructor(
@@ -137,7 +164,7 @@ export class WwatpSession {
 
   #register(name: string, rule: string, childNotify: boolean): unknown {
     this.#tx.registerNodeListener(this.#listenerName(name), rule, childNotify, (_b, label, node) => {
-      this.#push(Signal.PUSH_LISTENER, encodePayload({ name, rule, label, node: wireMaybeNode(node) }));
+      this.#push(Signal.PUSH_LISTENER, listenerPush(name, rule, label, node));
     });
     this.#listeners.add(`${name}\u0000${rule}`);
     return {};
@@ -151,6 +178,7 @@ export class WwatpSession {
    * session has one subscription: a second call replaces the first.
    */
   async subscribe(since: number, sink: PushSink, epoch?: string, bodyLimit = Infinity): Promise<() => void> {
+    this.#sendGathered(); // the old subscription's last entries go to its own sink
     this.#stopJournal?.();
     this.#stopJournal = undefined;
     this.#sinks.clear();
@@ -159,10 +187,21 @@ export class WwatpSession {
     // The first push always goes out: it acknowledges the subscription.
     sink(Signal.PUSH_JOURNAL, first.payload);
     let last = first.last;
+    let gathered: JournalEntry[] = [];
+    const sendGathered = (): void => {
+      if (gathered.length === 0) return;
+      const entries = gathered;
+      gathered = [];
+      for (const sink of this.#sinks) sink(Signal.PUSH_JOURNAL, livePush(entries, bodyLimit));
+    };
+    this.#sendGathered = sendGathered;
     this.#stopJournal = this.journal.onEntry((entry) => {
       if (entry.sequence <= last) return;
       last = entry.sequence;
-      this.#push(Signal.PUSH_JOURNAL, livePush(entry, bodyLimit));
+      // One push for all the entries of this synchronous run, sent before the run's
+      // microtasks (so before any reply that follows it).
+      if (gathered.length === 0) queueMicrotask(sendGathered);
+      gathered.push(entry);
     });
     return () => this.#sinks.delete(sink);
   }
@@ -185,6 +224,8 @@ export class WwatpSession {
   }
 
   #push(signal: number, payload: Uint8Array): void {
+    // Journal entries gathered before this push go first: pushes keep the order they were caused in.
+    this.#sendGathered();
     for (const sink of this.#sinks) sink(signal, payload);
   }
 

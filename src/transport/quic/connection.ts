@@ -67,6 +67,8 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
   private stirred = true;
   /** The last flush held its packets back for the application's answer (see flush). */
   private heldBack = false;
+  /** The path's RTT as of this flush (see finSettleMs); forgotten when packets arrive. */
+  private rttMs: number | undefined;
   /** Streams gave quiche something to send since the last send pass. */
   private wrote = false;
   private recvInfo: RecvInfo;
@@ -201,6 +203,7 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     // Flushes that only carry our own writes skip the native calls that look for news.
     const stirred = this.stirred || this.closingLocally;
     this.stirred = false;
+    if (stirred) this.rttMs = undefined;
     let hold = false;
     if (stirred && !this.established && !this.closeInfo && !this.closingLocally && q.isEstablished()) {
       this.established = true;
@@ -250,8 +253,9 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     this.writes.deferFin(writer, delayMs);
   }
   finSettleMs(): number {
-    const rtt = this.quiche.pathStats()[0]?.rtt ?? 0;
-    return 2 + 1.5 * rtt;
+    // pathStats() builds objects natively: read it once per flush, not once per FIN.
+    this.rttMs ??= this.quiche.pathStats()[0]?.rtt ?? 0;
+    return 2 + 1.5 * this.rttMs;
   }
   claimFinRoom(capacity: number): boolean {
     return this.writes.claimFinRoom(capacity);
