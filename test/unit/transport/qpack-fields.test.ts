@@ -120,3 +120,13 @@ t.test('latin1 values survive; text above U+00FF is refused', async (t) => {
   t.same(decodeFieldSection(encodeFieldSection(list)), list);
   t.throws(() => encodeFieldSection([['x-emoji', '\u{1F333}']]), { code: 'PROTOCOL', h3Code: H3_ERROR.H3_MESSAGE_ERROR });
 });
+
+t.test('a field section decoded again (from the cache) is the same, and still size-checked', async (t) => {
+  const fields: Array<[string, string]> = [[':method', 'POST'], [':path', '/wwatp'], ['x-cached', 'a value long enough to be Huffman coded']];
+  const block = encodeFieldSection(fields);
+  t.same(decodeFieldSection(block), fields);
+  t.same(decodeFieldSection(block.slice()), fields, 'equal bytes elsewhere decode the same');
+  t.throws(() => decodeFieldSection(block, { maxFieldSectionSize: 40 }), { code: 'PROTOCOL', h3Code: H3_ERROR.H3_EXCESSIVE_LOAD, scope: 'stream' });
+  const other = encodeFieldSection([[':method', 'GET'], ...fields.slice(1)]);
+  t.same(decodeFieldSection(other)[0], [':method', 'GET'], 'a different section is not confused with it');
+});

@@ -16,9 +16,30 @@ export interface DecodeOptions {
   readonly maxFieldSectionSize?: number;
 }
 
+/**
+ * Decoded small field sections by their bytes. A peer sends the same request head on
+ * every stream (Huffman-coded by Chromium and by us), and decoding it anew was a
+ * measurable part of each request. Only sections that decoded cleanly are kept.
+ */
+const decodedSections = new Map<string, { fields: HeaderList; size: number }>();
+const CACHED_SECTION_BYTES = 512;
+const SECTIONS_KEPT = 256;
+
 export function decodeFieldSection(block: Uint8Array, options: DecodeOptions = {}): HeaderList {
+  const maxSize = options.maxFieldSectionSize ?? Number.POSITIVE_INFINITY;
+  const key = block.length <= CACHED_SECTION_BYTES ? Buffer.from(block.buffer, block.byteOffset, block.length).toString('latin1') : undefined;
+  const known = key === undefined ? undefined : decodedSections.get(key);
+  if (known) {
+    if (known.size > maxSize) throw streamError(H3_ERROR.H3_EXCESSIVE_LOAD, `field section exceeds ${maxSize} bytes`);
+    return known.fields;
+  }
   try {
-    return decode(block, options.maxFieldSectionSize ?? Number.POSITIVE_INFINITY);
+    const fields = decode(block, maxSize);
+    if (key !== undefined) {
+      if (decodedSections.size >= SECTIONS_KEPT) decodedSections.clear();
+      decodedSections.set(key, { fields, size: fields.reduce((n, [name, value]) => n + name.length + value.length + 32, 0) });
+    }
+    return fields;
   } catch (err) {
     if (err instanceof QpackFormatError) throw failed(err.message, err);
     throw err;
