@@ -1,28 +1,25 @@
 import { WwatpError } from '../../tree/errors.js';
-import { ChunkReader, encodeMessage } from './chunk-codec.js';
-import { ChunkPacker } from './chunk-packer.js';
+import { ChunkReader } from './chunk-codec.js';
 import { MessageAssembler } from './message-assembler.js';
-import { decodePayload, encodePayload, errorFromWire } from './payloads.js';
-import { Signal } from './signals.js';
+import { encodePayload } from './payloads.js';
+import { RequestPipe, settleReply, writeBatch, type PendingRequest } from './request-pipe.js';
 import type { StreamOpener } from './byte-stream.js';
 
-interface Pending {
-  readonly signal: number;
-  readonly requestId: number;
-  readonly payload: Uint8Array;
-  resolve(value: Record<string, unknown>): void;
-  reject(error: unknown): void;
-}
+/** Batches bigger than this get a stream of their own, so they hold up nobody's small requests. */
+const PIPE_BATCH_BYTES = 256 * 1024;
 
 /**
  * Request batching, the heart of the protocol: every request made in the same turn of
- * the event loop travels in one stream as one batch, and the replies come back on it.
- * A batch's requests are answered in order, so calls made together behave as a pipeline.
+ * the event loop travels together as one batch, and the replies come back on the same
+ * stream. Small batches share the connection's long-lived request stream (a
+ * RequestPipe); a big one gets a stream of its own. The server keeps pipeline order
+ * within a stream, so calls made together behave as a pipeline.
  */
 export class RequestBatcher {
-  #queue: Pending[] = [];
+  #queue: PendingRequest[] = [];
   #scheduled = false;
   #nextId = 1;
+  #pipe: Promise<RequestPipe> | undefined;
 
   constructor(
     readonly opener: () => StreamOpener | undefined,
@@ -46,22 +43,52 @@ export class RequestBatcher {
     const batch = this.#queue;
     this.#queue = [];
     if (batch.length === 0) return;
+    const opener = this.opener();
+    if (!opener) {
+      for (const p of batch) p.reject(new WwatpError('UNAVAILABLE', 'not connected'));
+      return;
+    }
+    let bytes = 0;
+    for (const p of batch) bytes += p.payload.length;
+    if (bytes > PIPE_BATCH_BYTES) return this.#ownStream(opener, batch);
+    let pipe: RequestPipe;
+    try {
+      pipe = await this.#pipeFor(opener);
+    } catch (error) {
+      const failure = WwatpError.is(error) ? error : new WwatpError('UNAVAILABLE', `cannot open a request stream: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      for (const p of batch) p.reject(failure);
+      return;
+    }
+    pipe.send(batch);
+  }
+
+  /**
+   * The connection's request pipe, opened again when the connection or the stream
+   * changed. Flushes wait their turn on the same promise, so batches go down in order.
+   */
+  async #pipeFor(opener: StreamOpener): Promise<RequestPipe> {
+    for (;;) {
+      const current = this.#pipe;
+      if (current === undefined) break;
+      const pipe = await current.catch(() => undefined);
+      if (pipe && pipe.alive && pipe.opener === opener) return pipe;
+      if (this.#pipe === current) break; // dead, failed or stale: replace it
+    }
+    const opening = RequestPipe.open(opener, this.maxMessageBytes);
+    this.#pipe = opening;
+    return opening;
+  }
+
+  /** A big batch on a stream of its own; the stream ends once every reply came. */
+  async #ownStream(opener: StreamOpener, batch: readonly PendingRequest[]): Promise<void> {
     const byId = new Map(batch.map((p) => [p.requestId, p]));
     const fail = (error: unknown): void => {
       for (const p of byId.values()) p.reject(error);
       byId.clear();
     };
-    const opener = this.opener();
-    if (!opener) return fail(new WwatpError('UNAVAILABLE', 'not connected'));
     try {
       const stream = await opener.openStream();
-      const sending = (async () => {
-        // Small messages go out packed together: a few writes per batch, not one per message.
-        const packer = new ChunkPacker();
-        for (const p of batch) for (const chunk of encodeMessage(p.signal, p.requestId, p.payload)) for (const bytes of packer.add(chunk)) await stream.write(bytes);
-        for (const bytes of packer.flush()) await stream.write(bytes);
-        await stream.end();
-      })();
+      const sending = writeBatch(stream, batch).then(() => stream.end());
       sending.catch((error: unknown) => {
         fail(error);
         stream.abort(error);
@@ -75,14 +102,7 @@ export class RequestBatcher {
           const pending = byId.get(message.requestId);
           if (!pending) continue;
           byId.delete(message.requestId);
-          try {
-            const payload = decodePayload(message.payload);
-            if (message.signal === Signal.ERROR) pending.reject(errorFromWire(payload));
-            else if (message.signal !== pending.signal + 1) pending.reject(new WwatpError('PROTOCOL', `reply signal 0x${message.signal.toString(16)} does not answer 0x${pending.signal.toString(16)}`));
-            else pending.resolve(payload);
-          } catch (error) {
-            pending.reject(error);
-          }
+          settleReply(pending, message.signal, message.payload);
         }
         reader.check();
         if (byId.size === 0) break;
