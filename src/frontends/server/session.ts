@@ -31,6 +31,9 @@ let sessions = 0;
 /** Most journal entries a subscription's first push carries; a longer gap is answered resync. */
 const CATCH_UP_ENTRIES = 10_000;
 
+/** How long a cacheless client's latest sequence may lag behind (see #followSequenceOnly). */
+const SEQUENCE_PUSH_MS = 100;
+
 /**
  * Live journal pushes, encoded once for every session that takes the same entries the
  * same way, not once per subscriber. Sessions gather the entries of one synchronous run
@@ -186,7 +189,15 @@ export class WwatpSession {
     const first = await this.#catchUp(since, epoch, bodyLimit);
     // The first push always goes out: it acknowledges the subscription.
     sink(Signal.PUSH_JOURNAL, first.payload);
-    let last = first.last;
+    const last = first.last;
+    if (bodyLimit === 0) this.#followSequenceOnly(last);
+    else this.#followEntries(last, bodyLimit);
+    return () => this.#sinks.delete(sink);
+  }
+
+  /** Live entries, those of one synchronous run (a group commit) in one push. */
+  #followEntries(after: number, bodyLimit: number): void {
+    let last = after;
     let gathered: JournalEntry[] = [];
     const sendGathered = (): void => {
       if (gathered.length === 0) return;
@@ -198,12 +209,43 @@ export class WwatpSession {
     this.#stopJournal = this.journal.onEntry((entry) => {
       if (entry.sequence <= last) return;
       last = entry.sequence;
-      // One push for all the entries of this synchronous run, sent before the run's
-      // microtasks (so before any reply that follows it).
+      // Sent before the run's microtasks, so before any reply that follows it.
       if (gathered.length === 0) queueMicrotask(sendGathered);
       gathered.push(entry);
     });
-    return () => this.#sinks.delete(sink);
+  }
+
+  /**
+   * A client with no cache (`bodies: 0`) uses live entries only to know the latest
+   * sequence, for resuming. It gets `{ entries: [], latest }` at most every
+   * SEQUENCE_PUSH_MS, and always before any other push (so a listener event never
+   * arrives ahead of its sequence): no packet per write to every such client.
+   */
+  #followSequenceOnly(after: number): void {
+    let last = after;
+    let sent = after;
+    let timer: NodeJS.Timeout | undefined;
+    const sendLatest = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      if (last === sent) return;
+      sent = last;
+      const payload = encodePayload({ entries: [], latest: last });
+      for (const sink of this.#sinks) sink(Signal.PUSH_JOURNAL, payload);
+    };
+    this.#sendGathered = sendLatest;
+    const stop = this.journal.onEntry((entry) => {
+      if (entry.sequence <= last) return;
+      last = entry.sequence;
+      if (timer === undefined) {
+        timer = setTimeout(sendLatest, SEQUENCE_PUSH_MS);
+        timer.unref();
+      }
+    });
+    this.#stopJournal = () => {
+      stop();
+      if (timer !== undefined) clearTimeout(timer);
+    };
   }
 
   /**

@@ -49,3 +49,19 @@ t.test('a listener push carries the node, and pushes keep the order they were ca
   t.equal(got?.getProperty('n'), 42n);
   t.same(pushes[1]?.map((p) => p.signal), [Signal.PUSH_JOURNAL], 'the other session registered no listener');
 });
+
+t.test('a cacheless subscription gets the latest sequence, not a push per write', async (t) => {
+  const backend = new SimpleBackend();
+  const session = new WwatpSession(backend, journalFor(backend));
+  const pushes: Array<{ signal: number; body: Record<string, unknown> }> = [];
+  await session.subscribe(0, (signal, payload) => pushes.push({ signal, body: decodePayload(payload) }), undefined, 0);
+  pushes.length = 0;
+  for (let i = 0; i < 50; i++) await backend.upsertNode([new TreeNode({ labelRule: `w${i}` })]);
+  t.same(pushes, [], 'nothing yet: no packet per write');
+  await new Promise((r) => setTimeout(r, 250));
+  t.same(pushes, [{ signal: Signal.PUSH_JOURNAL, body: { entries: [], latest: 50 } }], 'then one push with the latest sequence');
+  await backend.upsertNode([new TreeNode({ labelRule: 'w50' })]);
+  await session.handle(request(Signal.PROCESS_NOTIFICATION, { token: 1 }));
+  t.same(pushes.slice(1).map((p) => [p.signal, p.body['latest']]), [[Signal.PUSH_JOURNAL, 51], [Signal.PUSH_MARKER, undefined]], 'and before any other push');
+  session.close();
+});
