@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { createDevCertificate } from '../../src/transport/certs/index.js';
 import { CID_LEN, quiche, type Connection } from '../../src/transport/quic/binding.js';
-import { clientConfig, serverConfig, type TransportOptions } from '../../src/transport/quic/config.js';
+import { clientConfig, serverConfig, udpPayloadFor, type TransportOptions } from '../../src/transport/quic/config.js';
 import { connectQuic, listenQuic } from '../../src/transport/quic/index.js';
 
 export interface Throughput {
@@ -55,8 +55,10 @@ export async function quicheCeiling(options: CeilingOptions = {}): Promise<Throu
   const dev = await createDevCertificate();
   const sAddr = { host: '127.0.0.1', port: 4433 };
   const cAddr = { host: '127.0.0.1', port: 4434 };
-  const client = quiche.Connection.connect(null, randomBytes(CID_LEN), cAddr, sAddr, clientConfig({ ...options, verify: { mode: 'insecure' }, alpn: ALPN }));
-  const server = quiche.Connection.accept(randomBytes(CID_LEN), null, sAddr, cAddr, serverConfig({ ...options, cert: dev.cert, key: dev.key, alpn: ALPN }));
+  // The packet size wwatp itself picks for these addresses, so the ceiling is the same work.
+  const settled = { ...options, maxUdpPayload: udpPayloadFor(sAddr.host, options.maxUdpPayload) };
+  const client = quiche.Connection.connect(null, randomBytes(CID_LEN), cAddr, sAddr, clientConfig({ ...settled, verify: { mode: 'insecure' }, alpn: ALPN }));
+  const server = quiche.Connection.accept(randomBytes(CID_LEN), null, sAddr, cAddr, serverConfig({ ...settled, cert: dev.cert, key: dev.key, alpn: ALPN }));
   const packet = new Uint8Array(65_535);
   const toServer = { from: cAddr, to: sAddr };
   const toClient = { from: sAddr, to: cAddr };

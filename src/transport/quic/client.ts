@@ -7,7 +7,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { WwatpError } from '../../tree/errors.js';
 import { CID_LEN, quiche, type Host } from './binding.js';
-import { clientConfig, TRANSPORT_DEFAULTS, type TransportOptions } from './config.js';
+import { clientConfig, udpPayloadFor, type TransportOptions } from './config.js';
 import { QuicheConnection } from './connection.js';
 import { UdpEndpoint } from './endpoint.js';
 import { describeTransportCode } from './errors.js';
@@ -32,12 +32,13 @@ export async function connectQuic(options: ConnectQuicOptions): Promise<QuicConn
   const verify = chooseVerification(options);
   const peer = await resolve(options.host, options.port);
   const serverName = options.serverName ?? (isIP(options.host) ? undefined : options.host);
-  const config = clientConfig({ ...options, verify });
+  const maxUdpPayload = udpPayloadFor(peer.host, options.maxUdpPayload);
+  const config = clientConfig({ ...options, maxUdpPayload, verify });
   const v6 = isIP(peer.host) === 6;
   const endpoint = await UdpEndpoint.open({
     host: v6 ? '::' : '0.0.0.0',
     port: 0,
-    bufferSize: options.maxUdpPayload ?? TRANSPORT_DEFAULTS.maxUdpPayload,
+    bufferSize: maxUdpPayload,
     peer,
   });
   let q;

@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import { WwatpError } from '../../tree/errors.js';
 import { CID_LEN, quiche, type Config, type Header } from './binding.js';
 import { QuicheConnection } from './connection.js';
-import { serverConfig, TRANSPORT_DEFAULTS, type TransportOptions } from './config.js';
+import { serverConfig, udpPayloadFor, type TransportOptions } from './config.js';
 import { UdpEndpoint } from './endpoint.js';
 import type { QuicConnection } from './types.js';
 
@@ -37,13 +37,12 @@ export interface QuicServer {
 }
 
 export async function listenQuic(options: ListenQuicOptions): Promise<QuicServer> {
-  const config = makeConfig(options, options.cert, options.key);
-  const endpoint = await UdpEndpoint.open({
-    host: await resolveHost(options.host ?? '127.0.0.1'),
-    port: options.port ?? 0,
-    bufferSize: options.maxUdpPayload ?? TRANSPORT_DEFAULTS.maxUdpPayload,
-  });
-  return new Server(endpoint, options, config);
+  const host = await resolveHost(options.host ?? '127.0.0.1');
+  // Listening on loopback means every peer is on this host: big packets are safe.
+  const settled = { ...options, maxUdpPayload: udpPayloadFor(host, options.maxUdpPayload) };
+  const config = makeConfig(settled, settled.cert, settled.key);
+  const endpoint = await UdpEndpoint.open({ host, port: options.port ?? 0, bufferSize: settled.maxUdpPayload });
+  return new Server(endpoint, settled, config);
 }
 
 /** The socket wants an IP address ('localhost' is looked up). */
