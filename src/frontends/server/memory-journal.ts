@@ -127,6 +127,8 @@ export class BackendJournal implements JournalSource {
               this.#delivered = entry.sequence;
               for (const listener of this.#listeners) listener(entry);
             }
+            // Caught up with the answer's own latest: no second read just to learn that.
+            if (this.#delivered >= answer.latest) break;
           }
         }
       } catch (error) {
