@@ -205,6 +205,7 @@ export class Http3ClientBackend implements Backend {
         this.#lastSequence = push.latest;
         break;
       case 'listener':
+        if (push.latest !== undefined) this.#lastSequence = Math.max(this.#lastSequence, push.latest);
         for (const entry of this.#listeners.entries()) {
           if (entry.name !== push.name || entry.rule !== push.rule) continue;
           try {

@@ -60,9 +60,10 @@ function livePush(entries: readonly JournalEntry[], bodyLimit: number): Uint8Arr
 const nodeBytes = new WeakMap<NodeState, Uint8Array>();
 const CBOR_NULL = 0xf6;
 
-function listenerPush(name: string, rule: string, label: string, node: TreeNode | undefined): Uint8Array {
-  const head = encodePayload({ name, rule, label, node: null });
-  if (node === undefined || head[head.length - 1] !== CBOR_NULL) return node === undefined ? head : encodePayload({ name, rule, label, node: wireMaybeNode(node) });
+function listenerPush(name: string, rule: string, label: string, node: TreeNode | undefined, latest: number | undefined): Uint8Array {
+  const fields = latest === undefined ? { name, rule, label } : { name, rule, label, latest };
+  const head = encodePayload({ ...fields, node: null });
+  if (node === undefined || head[head.length - 1] !== CBOR_NULL) return node === undefined ? head : encodePayload({ ...fields, node: wireMaybeNode(node) });
   const state = stateOf(node);
   let body = nodeBytes.get(state);
   if (!body) nodeBytes.set(state, (body = encodePayload(wireMaybeNode(node))));
@@ -81,6 +82,8 @@ export class WwatpSession {
   readonly #sinks = new Set<PushSink>();
   #stopJournal: (() => void) | undefined;
   #sendGathered: () => void = () => undefined;
+  /** Sequence-only subscriptions: the latest sequence not yet sent (now counted as sent). */
+  #takeLatest: () => number | undefined = () => undefined;
   #closed = false;
 
   constructor(
@@ -167,7 +170,10 @@ export class WwatpSession {
 
   #register(name: string, rule: string, childNotify: boolean): unknown {
     this.#tx.registerNodeListener(this.#listenerName(name), rule, childNotify, (_b, label, node) => {
-      this.#push(Signal.PUSH_LISTENER, listenerPush(name, rule, label, node));
+      // A cacheless client's pending latest sequence rides along instead of a push of its
+      // own. One microtask later, so a journal that numbers changes in a listener of its
+      // own has numbered this one (listeners fire in no set order).
+      queueMicrotask(() => this.#push(Signal.PUSH_LISTENER, listenerPush(name, rule, label, node, this.#takeLatest())));
     });
     this.#listeners.add(`${name}\u0000${rule}`);
     return {};
@@ -197,6 +203,7 @@ export class WwatpSession {
 
   /** Live entries, those of one synchronous run (a group commit) in one push. */
   #followEntries(after: number, bodyLimit: number): void {
+    this.#takeLatest = () => undefined;
     let last = after;
     let gathered: JournalEntry[] = [];
     const sendGathered = (): void => {
@@ -225,15 +232,21 @@ export class WwatpSession {
     let last = after;
     let sent = after;
     let timer: NodeJS.Timeout | undefined;
-    const sendLatest = (): void => {
+    const takeLatest = (): number | undefined => {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
-      if (last === sent) return;
+      if (last === sent) return undefined;
       sent = last;
-      const payload = encodePayload({ entries: [], latest: last });
+      return last;
+    };
+    const sendLatest = (): void => {
+      const latest = takeLatest();
+      if (latest === undefined) return;
+      const payload = encodePayload({ entries: [], latest });
       for (const sink of this.#sinks) sink(Signal.PUSH_JOURNAL, payload);
     };
     this.#sendGathered = sendLatest;
+    this.#takeLatest = takeLatest;
     const stop = this.journal.onEntry((entry) => {
       if (entry.sequence <= last) return;
       last = entry.sequence;

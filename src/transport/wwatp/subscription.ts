@@ -10,7 +10,7 @@ import type { ByteStream } from './byte-stream.js';
 export type Push =
   | { kind: 'journal'; entries: JournalEntry[]; latest: number; epoch: string | undefined }
   | { kind: 'resync'; latest: number; epoch: string | undefined }
-  | { kind: 'listener'; name: string; rule: string; label: string; node: TreeNode | undefined }
+  | { kind: 'listener'; name: string; rule: string; label: string; node: TreeNode | undefined; latest: number | undefined }
   | { kind: 'marker'; token: number };
 
 /**
@@ -43,7 +43,10 @@ export async function runSubscription(stream: ByteStream, request: SubscribeRequ
           break;
         }
         case Signal.PUSH_LISTENER:
-          onPush({ kind: 'listener', name: field.string(p, 'name'), rule: field.string(p, 'rule'), label: field.string(p, 'label'), node: field.maybeNode(p, 'node', limits) });
+          onPush({
+            kind: 'listener', name: field.string(p, 'name'), rule: field.string(p, 'rule'), label: field.string(p, 'label'), node: field.maybeNode(p, 'node', limits),
+            latest: p['latest'] === undefined ? undefined : field.count(p, 'latest'),
+          });
           break;
         case Signal.PUSH_MARKER:
           onPush({ kind: 'marker', token: field.count(p, 'token') });

@@ -65,3 +65,18 @@ t.test('a cacheless subscription gets the latest sequence, not a push per write'
   t.same(pushes.slice(1).map((p) => [p.signal, p.body['latest']]), [[Signal.PUSH_JOURNAL, 51], [Signal.PUSH_MARKER, undefined]], 'and before any other push');
   session.close();
 });
+
+t.test('to a cacheless subscription, a listener push carries the latest sequence itself', async (t) => {
+  const backend = new SimpleBackend();
+  const session = new WwatpSession(backend, journalFor(backend));
+  const pushes: Array<{ signal: number; body: Record<string, unknown> }> = [];
+  await session.subscribe(0, (signal, payload) => pushes.push({ signal, body: decodePayload(payload) }), undefined, 0);
+  pushes.length = 0;
+  await session.handle(request(Signal.REGISTER_LISTENER, { name: 'w', rule: 'x', childNotify: false }));
+  await backend.upsertNode([new TreeNode({ labelRule: 'x', description: 'one' })]);
+  await Promise.resolve();
+  t.same(pushes.map((p) => [p.signal, p.body['latest']]), [[Signal.PUSH_LISTENER, 1]], 'one push, not a journal push and a listener push');
+  await new Promise((r) => setTimeout(r, 250));
+  t.equal(pushes.length, 1, 'and no journal push later for what it already said');
+  session.close();
+});
