@@ -5,6 +5,7 @@ import { MessageAssembler } from '../../transport/wwatp/message-assembler.js';
 import { Signal } from '../../transport/wwatp/signals.js';
 import { decodePayload, encodePayload, errorToWire, field } from '../../transport/wwatp/payloads.js';
 import type { RawMessage } from '../../transport/wwatp/message-assembler.js';
+import { PipelineOrder, type Ordering } from './pipeline-order.js';
 import type { WwatpSession } from './session.js';
 
 export interface ByteSink {
@@ -29,16 +30,7 @@ export interface ServeStreamOptions {
  * fails alone: its requests get ERROR replies and the stream ends; the connection and
  * other streams go on.
  */
-/**
- * How a request orders against the others on its stream. Plain writes start at once, in
- * arrival order (backends apply calls in the order they are made), so a batch of
- * upserts shares one durable commit instead of paying one each; a read waits for the
- * writes before it (a get after an upsert sees it); anything else (transactions,
- * listeners, notification markers) waits for everything before it, and everything
- * after waits for it.
- */
-type Ordering = 'write' | 'read' | 'barrier';
-
+/** A request's place in the pipeline order (see PipelineOrder). */
 function orderingOf(signal: number): Ordering {
   switch (signal) {
     case Signal.UPSERT:
@@ -94,23 +86,12 @@ export async function serveStream(session: WwatpSession, input: AsyncIterable<Ui
     return flush();
   };
   let unsubscribe: (() => void) | undefined;
-  // Settled when the last barrier, every write, or every request so far has finished.
-  let barrierDone: Promise<void> = Promise.resolve();
-  let writesDone: Promise<void> = Promise.resolve();
-  let allDone: Promise<void> = Promise.resolve();
-  let inProgress = 0;
+  const order = new PipelineOrder();
   const start = (message: RawMessage): void => {
-    const ordering = orderingOf(message.signal);
-    const after = ordering === 'write' ? barrierDone : ordering === 'read' ? writesDone : allDone;
-    inProgress++;
-    const done = after
-      .then(() => session.handle(message))
-      .then((reply) => enqueue(reply.signal, reply.requestId, reply.payload))
-      .finally(() => inProgress--);
-    const settled = done.catch(() => undefined);
-    allDone = Promise.all([allDone, settled]).then(() => undefined);
-    if (ordering !== 'read') writesDone = Promise.all([writesDone, settled]).then(() => undefined);
-    if (ordering === 'barrier') barrierDone = settled;
+    order.run(orderingOf(message.signal), async () => {
+      const reply = await session.handle(message);
+      enqueue(reply.signal, reply.requestId, reply.payload);
+    });
   };
   try {
     for await (const bytes of input) {
@@ -131,17 +112,17 @@ export async function serveStream(session: WwatpSession, input: AsyncIterable<Ui
           continue;
         }
         start(message);
-        if (inProgress >= MAX_IN_PROGRESS) await allDone;
+        if (order.inProgress >= MAX_IN_PROGRESS) await order.whenIdle();
         if (queuedBytes >= FLUSH_AT) await flush();
       }
       await flush(); // and wait for it: backpressure before reading more
       reader.check(); // malformed bytes after the chunks just served fail the stream now
     }
-    await allDone;
+    await order.whenIdle();
     reader.end(); // a parse error left pending, or a stream that ended inside a chunk
     for (const id of assembler.unfinished) await send(Signal.ERROR, id, encodePayload(errorToWire(new WwatpError('PROTOCOL', 'stream ended before the message was complete'))));
   } catch (error) {
-    await allDone;
+    await order.whenIdle();
     // The stream cannot be read further; say why to every request still open, then end it.
     const reason = encodePayload(errorToWire(error));
     const open = new Set(assembler.unfinished);
