@@ -8,7 +8,7 @@ import { absoluteChildName, normalizeLabel, normalizeLabelOrRoot } from '../../t
 import { DEFAULT_MAX_CONTENT_BYTES } from '../../tree/limits.js';
 import { nodeFromState, type TreeNode } from '../../tree/tree-node.js';
 import type { Version } from '../../tree/versions.js';
-import type { CollectionInfo, CollectionRecord, CollectorChange } from '../types.js';
+import type { CollectionInfo, CollectionRecord } from '../types.js';
 import { SCHEMALESS } from '../types.js';
 import type { CollectionStoreApi, CollectorApi } from './collector-api.js';
 import {
@@ -26,6 +26,7 @@ import {
   recordNode,
 } from './nodes.js';
 import { fileLabel, labelOf, placeOf, type Place } from './places.js';
+import { ChangeFeed } from './change-feed.js';
 import { parseQueryString } from './query-string.js';
 import { couldReach, couldReachChildren, literalChild, searchTarget } from './rule-walk.js';
 
@@ -57,16 +58,20 @@ export class CollectorBackend implements Backend {
   readonly #listeners = new ListenerRegistry();
   readonly #maxContentBytes: number;
   readonly #unsubscribe: () => void;
-  // Notifications for changes reported by the Collector, delivered in order.
-  #chain: Promise<void> = Promise.resolve();
-  readonly #queue: CollectorChange[] = [];
-  #scheduled = false;
+  readonly #feed: ChangeFeed;
   #closed = false;
 
   constructor(collector: CollectorApi, options: CollectorBackendOptions = {}) {
     this.#collector = collector;
     this.#maxContentBytes = options.maxContentBytes ?? DEFAULT_MAX_CONTENT_BYTES;
-    this.#unsubscribe = collector.onChange((change) => this.#onChange(change));
+    this.#feed = new ChangeFeed(this, this.#listeners, {
+      collectionNode: (info) => this.#collectionNode(info),
+      namespaceNode: (namespace) => this.#nodeAt({ kind: 'namespace', namespace }),
+      describe: (namespace, name) => collector.repo.describe(namespace, name),
+    });
+    this.#unsubscribe = collector.onChange((change) => {
+      if (!this.#closed) this.#feed.onChange(change);
+    });
   }
 
   /** Stops listening to the Collector (which the caller still owns and closes). */
@@ -74,7 +79,7 @@ export class CollectorBackend implements Backend {
     if (this.#closed) return;
     this.#closed = true;
     this.#unsubscribe();
-    await this.#chain;
+    await this.#feed.delivered();
   }
 
   // ---------------------------------------------------------------- reading
@@ -556,63 +561,8 @@ export class CollectorBackend implements Backend {
   }
 
   async processNotifications(): Promise<void> {
-    // The Collector reports each change once it is durable; building the nodes is queued here.
-    await this.#chain;
-  }
-
-  #onChange(change: CollectorChange): void {
-    if (this.#closed || this.#listeners.size === 0) return;
-    this.#queue.push(change);
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    this.#chain = this.#chain.then(() => this.#drain()).catch((error: unknown) => console.error('CollectorBackend: delivering a change failed', error));
-  }
-
-  /**
-   * Delivers queued changes in order, then once per collection whose records or files
-   * changed, its node again: recordCount and the listed ids are part of it, and clients
-   * caching the node must not keep a stale one. Changes committed together share that.
-   */
-  async #drain(): Promise<void> {
-    this.#scheduled = false;
-    const changes = this.#queue.splice(0);
-    const touched = new Map<string, { namespace: string; name: string }>();
-    for (const change of changes) {
-      await this.#deliver(change);
-      if (change.kind === 'collection') touched.delete(`${change.namespace}/${change.name}`);
-      else touched.set(`${change.namespace}/${change.collection}`, { namespace: change.namespace, name: change.collection });
-    }
-    for (const [label, { namespace, name }] of touched) {
-      const info = await this.#collector.repo.describe(namespace, name).catch(() => undefined);
-      if (info) this.#fire(label, await this.#collectionNode(info));
-    }
-  }
-
-  #fire(label: string, node: TreeNode | undefined): void {
-    this.#listeners.notify(this, label, () => node?.clone());
-  }
-
-  async #deliver(change: CollectorChange): Promise<void> {
-    const fire = (label: string, node: TreeNode | undefined): void => this.#fire(label, node);
-    switch (change.kind) {
-      case 'record': {
-        const label = `${change.namespace}/${change.collection}/${change.id}`;
-        fire(label, change.record && recordNode(change.namespace, change.collection, change.record));
-        return;
-      }
-      case 'collection': {
-        const label = `${change.namespace}/${change.name}`;
-        fire(label, change.info && (await this.#collectionNode(change.info)));
-        // The namespace node's child names changed too (or it came or went).
-        fire(change.namespace, await this.#nodeAt({ kind: 'namespace', namespace: change.namespace }));
-        return;
-      }
-      case 'file': {
-        const label = labelOf({ kind: 'file', namespace: change.namespace, name: change.collection, path: change.path });
-        fire(label, change.file && fileNode(change.namespace, change.collection, change.file));
-        return;
-      }
-    }
+    // The Collector reports each change once it is durable; building the nodes is queued in the feed.
+    await this.#feed.delivered();
   }
 
   #live(): void {
