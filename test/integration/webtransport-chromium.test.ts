@@ -172,12 +172,22 @@ t.test('closing the session from the page ends the WWATP session (listeners go)'
 });
 
 t.test('the server closes a session: Chromium sees the code and reason', async (t) => {
-  const id = await open();
-  const wt = sessions.at(-1) as WebTransportSession;
-  await callPage(page, 'sendUni', id, [4]);
-  const info = await within(callPage(page, 'closedInfo', id));
-  t.same(info, { closeCode: 99, reason: 'server says bye ✓' });
-  t.same((await wt.closed).remote, false);
+  // Chromium's network service hands the close to the page on one Mojo pipe and tears
+  // down another; now and then the page sees the teardown first and reports "Connection
+  // lost." though the capsule and FIN arrived (its net log shows both). So: up to three
+  // sessions, each either that race or the exact code and reason, and one of them exact.
+  const seen: unknown[] = [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const id = await open();
+    const wt = sessions.at(-1) as WebTransportSession;
+    await callPage(page, 'sendUni', id, [4]);
+    const info = await within(callPage(page, 'closedInfo', id));
+    t.same((await wt.closed).remote, false, 'our side closed it');
+    seen.push(info);
+    if (info.error === undefined) break;
+    t.match(info.error, { name: 'WebTransportError', message: 'Connection lost.', source: 'session' }, 'the only other outcome is Chromium\'s race');
+  }
+  t.same(seen.at(-1), { closeCode: 99, reason: 'server says bye ✓' }, `the page saw the code and reason (${seen.length} session(s))`);
 });
 
 t.test('two sessions at once, each its own WWATP session', async (t) => {

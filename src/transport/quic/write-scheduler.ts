@@ -36,21 +36,23 @@ export class WriteScheduler {
   /** Retries `w` in a later FIN window, not before `delayMs` from now. */
   deferFin(w: Retryable, delayMs: number): void {
     this.deferredFins.add(w);
-    if (delayMs > 0 && this.wakeTimer === undefined) {
-      this.wakeTimer = setTimeout(() => {
+    if (delayMs > 0) {
+      // The timer opens a window when the wait is over; nothing to send until then.
+      this.wakeTimer ??= setTimeout(() => {
         this.wakeTimer = undefined;
         this.wake(true);
-      }, Math.ceil(delayMs));
-      this.wakeTimer.unref();
+      }, Math.ceil(delayMs)).unref();
+      return;
     }
-    if (this.finWindowOpen) return; // the window is full: ACKs for what is in flight will come
-    // The window opens when packets arrive; a PING makes sure some will.
+    // Due now, but the window is full or closed: the next one opens when packets arrive,
+    // and a PING makes sure some will (inside a window, the send pass that follows
+    // carries it). Once per try, and a try is one window: no PING per turn.
     try {
       this.quiche.sendAckEliciting();
     } catch {
       // not established or closing: nothing to wait for
     }
-    this.wake(false);
+    if (!this.finWindowOpen) this.wake(false);
   }
 
   /** Inside the window: whether `capacity` (quiche's fresh send room) fits one more lone FIN. */

@@ -33,6 +33,11 @@ export class StreamWriter {
   /** io.sendEpoch and time when quiche last took bytes (-1: never), see sendFin. */
   private acceptedEpoch = -1;
   private acceptedAt = 0;
+  /**
+   * When a deferred FIN may be set (see sendFin), fixed the first time it is deferred:
+   * recomputed from a fresh RTT at each try it could keep moving away.
+   */
+  private finDueAt: number | undefined;
   /** FIN accepted, reset, stopped or closed: nothing more goes out. */
   finished = false;
 
@@ -109,6 +114,9 @@ export class StreamWriter {
       const rest = p.offset === 0 ? p.bytes : p.bytes.subarray(p.offset);
       const n = p.fin ? this.sendFin() : this.send(rest, false);
       if (n === FAILED) return;
+      // The scheduler holds a deferred FIN until its window: retrying it after every
+      // flush like a blocked write would spin, sending a PING each time.
+      if (n === DEFERRED) return;
       if (n === BLOCKED || n < rest.length) {
         if (n > 0) {
           p.offset += n;
@@ -192,7 +200,8 @@ export class StreamWriter {
     }
     // Wait (quiche cannot forget the stream before the FIN is set) until our data had
     // time to be acknowledged, then for a FIN window with room to send the FIN at once.
-    const wait = this.acceptedAt + this.io.finSettleMs() - performance.now();
+    this.finDueAt ??= this.acceptedAt + this.io.finSettleMs();
+    const wait = this.finDueAt - performance.now();
     if (wait > 0 || !this.io.finWindowOpen || !this.io.claimFinRoom(capacity)) {
       this.io.deferFin(this, wait);
       return DEFERRED;

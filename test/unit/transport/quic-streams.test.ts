@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
 import { createDevCertificate } from '../../../src/transport/certs/index.js';
 import { connectQuic, listenQuic, type QuicConnection, type QuicIncomingStream } from '../../../src/transport/quic/index.js';
+import { QuicheConnection } from '../../../src/transport/quic/connection.js';
 
 const dev = await createDevCertificate();
 const ALPN = ['wwatp-test'];
@@ -182,4 +183,28 @@ t.test('breaking out of for-await stops the peer from sending', { timeout: 15_00
   let chunks = 0;
   for await (const _ of s) if (++chunks === 3) break;
   t.match(await stopped, { code: 'PROTOCOL', applicationCode: 0 });
+});
+
+t.test('a FIN that waits for its data to be acknowledged costs a PING and a packet, not one per turn', { timeout: 15_000 }, async (t) => {
+  // The FIN after data already on the wire waits about an RTT (StreamWriter.sendFin).
+  // While it waited, the writer used to be retried after every flush, each retry
+  // queuing a PING: hundreds of packets for one FIN, and an RTT estimate that grew
+  // under them so the wait kept moving away.
+  const ended: Array<() => void> = [];
+  const c = await pair(t, (sc) => {
+    sc.onStream = (s) => void readAll(s).then(() => ended.shift()?.());
+  });
+  t.ok(c instanceof QuicheConnection);
+  const quic = c as QuicheConnection;
+  for (let round = 0; round < 5; round++) {
+    const s = c.openBidiStream();
+    await s.write(enc.encode('data first'));
+    await new Promise((r) => setImmediate(r)); // the data leaves: the FIN must wait now
+    const before = quic.stats().sentBytes;
+    const seen = new Promise<void>((r) => ended.push(r));
+    await s.end();
+    await seen;
+    const spent = quic.stats().sentBytes - before;
+    t.ok(spent < 400, `round ${round}: the FIN took ${spent} bytes on the wire`);
+  }
 });
