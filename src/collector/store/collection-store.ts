@@ -11,14 +11,14 @@ import type {
   CollectionInfo,
   CollectionRecord,
   CollectorChange,
-  JsonObject,
   RecordInput,
   SearchHit,
   SearchQuery,
 } from '../types.js';
 import { isJsonObject, type RecordCodec } from './record-codec.js';
 import { recordText } from './record-text.js';
-import { migrate, supportsJsonb } from './schema.js';
+import { migrate } from './schema.js';
+import { COUNT_SQL, prepareStatements, rowToFile, rowToRecord, type FileRow, type RecordRow, type Statements } from './statements.js';
 
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -59,54 +59,6 @@ interface PendingWrite {
   readonly reject: (error: unknown) => void;
 }
 
-interface RecordRow {
-  id: string;
-  type: string;
-  proto_data: Buffer;
-  json_text: string;
-  data_uri: string;
-  version: number;
-  created_at: number;
-  updated_at: number;
-  score?: number;
-}
-
-interface FileRow {
-  path: string;
-  uri: string | null;
-  updated_at: number;
-  data?: Buffer | null;
-  size: number | null;
-}
-
-function rowToRecord(row: RecordRow): CollectionRecord {
-  return {
-    id: row.id,
-    type: row.type,
-    json: JSON.parse(row.json_text) as JsonObject,
-    protoData: row.proto_data,
-    dataUri: row.data_uri,
-    version: row.version,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function rowToFile(row: FileRow): CollectionFile {
-  return {
-    path: row.path,
-    ...(row.data ? { data: row.data } : {}),
-    ...(row.uri !== null ? { uri: row.uri } : {}),
-    ...(row.size !== null ? { size: row.size } : {}),
-    updatedAt: row.updated_at,
-  };
-}
-
-/** The record count migration 2 keeps (see schema.ts); never a count(*) over records. */
-const COUNT_SQL = 'SELECT n FROM record_count WHERE one = 1';
-
-const RECORD_SELECT = 'SELECT id, type, proto_data, json(json) AS json_text, data_uri, version, created_at, updated_at FROM records';
-
 /**
  * One collection: its own SQLite database (WAL, synchronous=FULL) holding records as
  * protobuf bytes plus a JSON(B) copy for search, a full-text index kept in the same
@@ -120,7 +72,7 @@ export class CollectionStore {
   readonly #db: Database.Database;
   readonly #commits: GroupCommit;
   readonly #options: CollectionStoreOptions;
-  readonly #stmt: ReturnType<typeof prepareStatements>;
+  readonly #stmt: Statements;
   #closed = false;
   #writes = 0;
   readonly #searches = new Map<string, Database.Statement>();
@@ -505,26 +457,4 @@ export class CollectionStore {
       return this.#outcome(true, { kind: 'record', namespace: this.namespace, collection: this.name, id, record: undefined });
     });
   }
-}
-
-function prepareStatements(db: Database.Database) {
-  const toJson = supportsJsonb(db) ? 'jsonb(?)' : 'json(?)';
-  return {
-    get: db.prepare(`${RECORD_SELECT} WHERE id = ?`),
-    head: db.prepare('SELECT rowid, version, created_at, data_uri FROM records WHERE id = ?'),
-    list: db.prepare(`${RECORD_SELECT} ORDER BY id LIMIT ? OFFSET ?`),
-    ids: db.prepare('SELECT id FROM records WHERE id > ? ORDER BY id LIMIT ?'),
-    count: db.prepare(COUNT_SQL),
-    insert: db.prepare(`INSERT INTO records (id, type, version, created_at, updated_at, data_uri, json, proto_data) VALUES (?, ?, ?, ?, ?, ?, ${toJson}, ?)`),
-    update: db.prepare(`UPDATE records SET type = ?, version = ?, updated_at = ?, data_uri = ?, json = ${toJson}, proto_data = ? WHERE id = ?`),
-    delete: db.prepare('DELETE FROM records WHERE id = ?'),
-    ftsInsert: db.prepare('INSERT INTO records_fts (rowid, text) VALUES (?, ?)'),
-    ftsUpdate: db.prepare('UPDATE records_fts SET text = ? WHERE rowid = ?'),
-    ftsDelete: db.prepare('DELETE FROM records_fts WHERE rowid = ?'),
-    putFile: db.prepare('INSERT INTO files (path, uri, updated_at, data) VALUES (?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET uri = excluded.uri, updated_at = excluded.updated_at, data = excluded.data'),
-    getFile: db.prepare('SELECT path, uri, updated_at, data, length(data) AS size FROM files WHERE path = ?'),
-    allFiles: db.prepare('SELECT path, uri, updated_at, length(data) AS size FROM files ORDER BY path'),
-    filesUnder: db.prepare('SELECT path, uri, updated_at, length(data) AS size FROM files WHERE path = ? OR (path >= ? AND path < ?) ORDER BY path'),
-    deleteFile: db.prepare('DELETE FROM files WHERE path = ?'),
-  };
 }

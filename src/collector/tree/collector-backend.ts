@@ -1,15 +1,12 @@
 import type { Backend, NodeListener, Transaction } from '../../backends/backend.js';
 import { checkedStates, relativeLabel, relativeRule, unsupportedLayers } from '../../backends/backend-helpers.js';
 import { ListenerRegistry } from '../../backends/listener-registry.js';
-import { checkTransaction } from '../../backends/transaction-rules.js';
 import { WwatpError } from '../../tree/errors.js';
 import { parseLabelRule, type LabelRule } from '../../tree/label-rule.js';
 import { absoluteChildName, normalizeLabel, normalizeLabelOrRoot } from '../../tree/labels.js';
 import { DEFAULT_MAX_CONTENT_BYTES } from '../../tree/limits.js';
 import { nodeFromState, type TreeNode } from '../../tree/tree-node.js';
-import type { Version } from '../../tree/versions.js';
 import type { CollectionInfo, CollectionRecord } from '../types.js';
-import { SCHEMALESS } from '../types.js';
 import type { CollectionStoreApi, CollectorApi } from './collector-api.js';
 import {
   collectionNode,
@@ -20,32 +17,21 @@ import {
   fileNode,
   MAX_LISTED_RECORDS,
   namespaceNode,
-  readCollectionWrite,
-  readFileWrite,
-  readRecordWrite,
   recordNode,
 } from './nodes.js';
-import { fileLabel, labelOf, placeOf, type Place } from './places.js';
+import { fileLabel, placeOf, SYSTEM, type Place } from './places.js';
 import { ChangeFeed } from './change-feed.js';
 import { parseQueryString } from './query-string.js';
 import { couldReach, couldReachChildren, literalChild, searchTarget } from './rule-walk.js';
+import { applyRecordTransaction } from './transactions.js';
+import { applyWrite, planWrite, type Op } from './write-plan.js';
 
 export interface CollectorBackendOptions {
   /** Largest contents a written node may carry (default 16 MiB). */
   maxContentBytes?: number;
 }
 
-/** The namespace whose `protos` collection registers `.proto` sources when written. */
-const SYSTEM = 'system';
 const PAGE = 1000;
-
-/** One planned write, checked before anything is written. */
-type Op =
-  | { kind: 'collection'; place: Extract<Place, { kind: 'collection' }>; node: TreeNode }
-  | { kind: 'record'; place: Extract<Place, { kind: 'record' }>; node: TreeNode }
-  | { kind: 'proto'; place: Extract<Place, { kind: 'record' }>; node: TreeNode }
-  | { kind: 'file'; place: Extract<Place, { kind: 'file' }>; node: TreeNode }
-  | { kind: 'derived' };
 
 /**
  * The Collector as a tree (docs/COLLECTOR.md): namespaces, collections, records and
@@ -270,138 +256,20 @@ export class CollectorBackend implements Backend {
 
   // ---------------------------------------------------------------- writing
 
-  /** Maps a node to the write it asks for, refusing what cannot be written, before anything is written. */
-  async #plan(node: TreeNode, pendingCollections: Map<string, string>): Promise<Op> {
-    const place = placeOf(node.labelRule);
-    if (!place) throw new WwatpError('INVALID_LABEL', `"${node.labelRule}" names nothing in the collector: use <namespace>/<collection>[/<record id> | /.files/<path>]`);
-    switch (place.kind) {
-      case 'namespace':
-        // Namespaces exist while they hold collections; writing one (a tree copy does) changes nothing.
-        return { kind: 'derived' };
-      case 'collection': {
-        if (place.namespace === SYSTEM) throw new WwatpError('UNSUPPORTED', `the "${SYSTEM}" namespace belongs to the registry; its collections cannot be defined through the tree`);
-        const write = readCollectionWrite(node);
-        const existing = await this.#collector.repo.describe(place.namespace, place.name);
-        if (existing && existing.messageType !== write.messageType) {
-          throw new WwatpError(
-            'TYPE_MISMATCH',
-            `collection "${node.labelRule}" holds ${existing.messageType}; its messageType cannot change to ${write.messageType} (delete the collection and create it again)`,
-          );
-        }
-        pendingCollections.set(labelOf(place), write.messageType);
-        return { kind: 'collection', place, node };
-      }
-      case 'record': {
-        const write = readRecordWrite(node);
-        const info = await this.#collector.repo.describe(place.namespace, place.name);
-        const messageType = pendingCollections.get(`${place.namespace}/${place.name}`) ?? info?.messageType;
-        if (messageType === undefined) {
-          throw new WwatpError('NOT_FOUND', `no collection "${place.namespace}/${place.name}" for record "${node.labelRule}": create it first (upsert it with a messageType)`);
-        }
-        if (place.namespace === SYSTEM) {
-          if (place.name === 'protos' || place.name === 'services') return { kind: 'proto', place, node };
-          throw new WwatpError('UNSUPPORTED', `records of "${SYSTEM}/${place.name}" are written by the registry, not through the tree`);
-        }
-        if (write.type !== undefined && write.type !== messageType) {
-          throw new WwatpError('TYPE_MISMATCH', `record "${node.labelRule}" says type ${write.type}, but collection ${place.namespace}/${place.name} holds ${messageType}`);
-        }
-        // Checked now, so a batch with one record that does not fit its type writes nothing.
-        if (messageType !== SCHEMALESS) this.#collector.registry.codec(place.namespace, messageType).normalize({ json: write.json });
-        return { kind: 'record', place, node };
-      }
-      case 'file': {
-        if (place.path === '' || !(node.hasProperty('data') || node.hasProperty('uri'))) {
-          if (node.propertyInfos.length === 0) return { kind: 'derived' }; // a directory node: derived from its files
-        }
-        readFileWrite(node);
-        if (place.path === '') throw new WwatpError('INVALID_LABEL', `"${node.labelRule}" is the files directory itself; write files below it`);
-        const info = await this.#collector.repo.describe(place.namespace, place.name);
-        if (!info && !pendingCollections.has(`${place.namespace}/${place.name}`)) {
-          throw new WwatpError('NOT_FOUND', `no collection "${place.namespace}/${place.name}" for file "${node.labelRule}"`);
-        }
-        return { kind: 'file', place, node };
-      }
-    }
-  }
-
-  async #apply(op: Op, priorVersion?: number): Promise<void> {
-    switch (op.kind) {
-      case 'derived':
-        return;
-      case 'collection': {
-        const { namespace, name } = op.place;
-        const write = readCollectionWrite(op.node);
-        const spec = {
-          namespace,
-          name,
-          messageType: write.messageType,
-          ...(write.indexedFields !== undefined ? { indexedFields: write.indexedFields } : {}),
-          ...(write.labels !== undefined ? { labels: write.labels } : {}),
-        };
-        const existing = await this.#collector.repo.describe(namespace, name);
-        if (existing) await this.#collector.repo.updateCollection(spec);
-        else await this.#collector.repo.createCollection(spec);
-        return;
-      }
-      case 'record': {
-        const { namespace, name, id } = op.place;
-        const store = await this.#store(namespace, name);
-        if (!store) throw new WwatpError('NOT_FOUND', `no collection "${namespace}/${name}"`);
-        const write = readRecordWrite(op.node);
-        const input = { id, json: write.json, version: write.version, ...(write.dataUri !== undefined ? { dataUri: write.dataUri } : {}) };
-        if (priorVersion === undefined) await store.upsert(input);
-        else await store.update(input, priorVersion);
-        return;
-      }
-      case 'proto':
-        await this.#register(op.place, readRecordWrite(op.node).json);
-        return;
-      case 'file': {
-        const store = await this.#store(op.place.namespace, op.place.name);
-        if (!store) throw new WwatpError('NOT_FOUND', `no collection "${op.place.namespace}/${op.place.name}"`);
-        await store.putFile({ path: op.place.path, ...readFileWrite(op.node) });
-        return;
-      }
-    }
-  }
-
-  /**
-   * A record written to system/protos registers a .proto file: { source, namespace?,
-   * fileName? }, the last two defaulting from an id `<namespace>:<fileName>`. One written
-   * to system/services registers a service: { name, namespace? }. The registry then
-   * stores its own record (under its own id for the file).
-   */
-  async #register(place: Extract<Place, { kind: 'record' }>, json: CollectionRecord['json']): Promise<void> {
-    const colon = place.id.indexOf(':');
-    const idNamespace = colon > 0 ? place.id.slice(0, colon) : undefined;
-    const idName = colon > 0 ? place.id.slice(colon + 1) : place.id;
-    const text = (key: string): string | undefined => (typeof json[key] === 'string' && json[key] !== '' ? (json[key] as string) : undefined);
-    const namespace = text('namespace') ?? idNamespace;
-    if (namespace === undefined) {
-      throw new WwatpError('INVALID_PROPERTY', `"${labelOf(place)}": say which namespace registers it, in record.namespace or an id <namespace>:<name>`);
-    }
-    if (place.name === 'services') {
-      await this.#collector.registry.registerService({ namespace, name: text('name') ?? idName });
-      return;
-    }
-    const source = text('source');
-    if (source === undefined) throw new WwatpError('INVALID_PROPERTY', `registering a proto: "${labelOf(place)}" needs record.source (the .proto text)`);
-    await this.#collector.registry.registerProto({ namespace, fileName: text('fileName') ?? idName, source });
-  }
 
   async upsertNode(nodes: readonly TreeNode[]): Promise<boolean> {
     this.#live();
     const states = checkedStates(nodes, this.#maxContentBytes);
     const pending = new Map<string, string>();
     const ops: Op[] = [];
-    for (const state of states) ops.push(await this.#plan(nodeFromState(state), pending));
+    for (const state of states) ops.push(await planWrite(this.#collector, nodeFromState(state), pending));
     // Runs of record and file writes go together, so the store commits them as one group;
     // collection definitions and registrations run alone, in order, before what follows.
     let run: Op[] = [];
     const flush = async (): Promise<void> => {
       const batch = run;
       run = [];
-      const results = await Promise.allSettled(batch.map((op) => this.#apply(op)));
+      const results = await Promise.allSettled(batch.map((op) => applyWrite(this.#collector, op)));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     };
@@ -411,7 +279,7 @@ export class CollectorBackend implements Backend {
         continue;
       }
       await flush();
-      await this.#apply(op);
+      await applyWrite(this.#collector, op);
     }
     await flush();
     return true;
@@ -464,85 +332,10 @@ export class CollectorBackend implements Backend {
     return true; // No layer can be open, so there is nothing to apply.
   }
 
-  /**
-   * Records only: every prior version is checked and every node validated before the
-   * first write; each write is then checked again against the record's stored version,
-   * and if one fails the records already written are put back as they were.
-   */
+  /** Records only, all or nothing (transactions.ts). */
   async applyTransaction(tx: Transaction): Promise<boolean> {
     this.#live();
-    if (!Array.isArray(tx)) throw new WwatpError('INVALID_NODE', 'a transaction must be an array of { parent, children }');
-    const entries = tx.flatMap((sub) => (sub && typeof sub === 'object' && Array.isArray(sub.children) ? [sub.parent, ...sub.children] : []));
-    const current = new Map<string, CollectionRecord | undefined>();
-    for (const entry of entries) {
-      if (entry === null || typeof entry !== 'object') continue;
-      const label = normalizeLabel(entry.label);
-      const place = placeOf(label);
-      if (place?.kind !== 'record' || place.namespace === SYSTEM) {
-        throw new WwatpError('UNSUPPORTED', `CollectorBackend transactions write records only; "${label}" is not a record`);
-      }
-      if (!current.has(label)) {
-        const store = await this.#store(place.namespace, place.name);
-        if (!store) throw new WwatpError('NOT_FOUND', `no collection "${place.namespace}/${place.name}" for record "${label}"`);
-        current.set(label, await store.get(place.id));
-      }
-    }
-    const versionOf = (label: string): Version | undefined => {
-      const record = current.get(label);
-      return record && recordNode('x', 'x', record).version;
-    };
-    const check = checkTransaction(tx, versionOf, this.#maxContentBytes);
-    if (!check.ok) return false;
-    const pending = new Map<string, string>();
-    const ops: Array<{ label: string; op: Op | undefined }> = [];
-    for (const write of check.writes) ops.push({ label: write.label, op: write.state && (await this.#plan(nodeFromState(write.state), pending)) });
-
-    const undo: Array<{ label: string; before: CollectionRecord | undefined }> = [];
-    const latest = new Map(current);
-    try {
-      for (const { label, op } of ops) {
-        const place = placeOf(label) as Extract<Place, { kind: 'record' }>;
-        const store = (await this.#store(place.namespace, place.name)) as CollectionStoreApi;
-        const before = latest.get(label);
-        undo.push({ label, before });
-        if (op) {
-          if (before) await this.#apply(op, before.version);
-          else await store.create({ ...this.#recordInput(op), id: place.id });
-        } else if (before) {
-          const now = await store.get(place.id);
-          if (!now || now.version !== before.version) throw new WwatpError('VERSION_CONFLICT', `record "${label}" changed during the transaction`);
-          await store.delete(place.id);
-        }
-        latest.set(label, await store.get(place.id));
-      }
-    } catch (error) {
-      await this.#rollback(undo, latest);
-      if (WwatpError.is(error, 'VERSION_CONFLICT') || WwatpError.is(error, 'ALREADY_EXISTS')) return false;
-      throw error;
-    }
-    return true;
-  }
-
-  #recordInput(op: Op): { json: CollectionRecord['json']; version: number; dataUri?: string } {
-    if (op.kind !== 'record') throw new WwatpError('UNSUPPORTED', 'CollectorBackend transactions write records only');
-    const write = readRecordWrite(op.node);
-    return { json: write.json, version: write.version, ...(write.dataUri !== undefined ? { dataUri: write.dataUri } : {}) };
-  }
-
-  /** Puts back, newest first, what a failed transaction had already written. */
-  async #rollback(undo: Array<{ label: string; before: CollectionRecord | undefined }>, latest: Map<string, CollectionRecord | undefined>): Promise<void> {
-    for (const { label, before } of undo.reverse()) {
-      const place = placeOf(label) as Extract<Place, { kind: 'record' }>;
-      const store = await this.#store(place.namespace, place.name);
-      if (!store) continue;
-      if (latest.get(label) === before) continue;
-      try {
-        if (before) await store.upsert({ id: before.id, json: before.json, dataUri: before.dataUri, version: before.version });
-        else await store.delete(place.id);
-      } catch (error) {
-        console.error(`CollectorBackend: could not undo "${label}" after a failed transaction`, error);
-      }
-    }
+    return applyRecordTransaction(this.#collector, tx, this.#maxContentBytes);
   }
 
   // ---------------------------------------------------------------- listeners
@@ -569,7 +362,6 @@ export class CollectorBackend implements Backend {
     if (this.#closed) throw new WwatpError('CLOSED', 'this CollectorBackend is closed');
   }
 }
-
 
 /**
  * A label the tree accepts but the Collector cannot name (`a.b` as a collection, `-x` as

@@ -1,5 +1,8 @@
 import { joinLabel } from '../../tree/labels.js';
 
+/** The namespace the registry owns: its `protos` and `services` collections register what is written to them. */
+export const SYSTEM = 'system';
+
 /** The reserved segment under a collection that holds its files (record ids cannot start with '.'). */
 export const FILES_SEGMENT = '.files';
 

@@ -4,6 +4,7 @@ import type { JournalAnswer, JournalEntry, JournaledBackend } from '../../backen
 import { isBusy, storageError } from '../../backends/sqlite/errors.js';
 import { WwatpError } from '../../tree/errors.js';
 import type { TreeNode } from '../../tree/tree-node.js';
+import { JournalListeners } from './journal-listeners.js';
 import type { JournalSource } from './memory-journal.js';
 
 /** Marks a journal file as ours ('wwjl'), so we never take over some other program's database. */
@@ -57,7 +58,7 @@ export class DurableJournal implements JournalSource {
     prune: Database.Statement<[number]>;
     setMeta: Database.Statement<[string, string | number]>;
   };
-  readonly #listeners = new Set<(entry: JournalEntry) => void>();
+  readonly #listeners = new JournalListeners();
   /** Unique per journal, so two on one backend (a failed start beside a running server) do not replace each other. */
   readonly #listenerName = `${LISTENER}:${globalThis.crypto.randomUUID()}`;
   readonly #watermarks: readonly JournaledBackend[];
@@ -69,7 +70,6 @@ export class DurableJournal implements JournalSource {
   #rows: number;
   /** The oldest sequence a client may resume from being below (history before it is gone). */
   #oldest: number;
-  #notifying = false;
   #closed = false;
   #commits = 0;
   /** A watermark read is under way. */
@@ -220,7 +220,7 @@ export class DurableJournal implements JournalSource {
   }
 
   #append(label: string, node: TreeNode | undefined): void {
-    if (this.#notifying || this.#closed) return;
+    if (this.#listeners.notifying || this.#closed) return;
     const entry: JournalEntry = { sequence: this.#next++, label, node };
     this.#pending.push({ seq: entry.sequence, label, deleted: node === undefined ? 1 : 0 });
     if (this.#reading > 0) this.#tail.push(entry);
@@ -229,7 +229,7 @@ export class DurableJournal implements JournalSource {
       setImmediate(() => this.#flush());
     }
     this.#refreshMarks();
-    for (const listener of this.#listeners) listener(entry);
+    this.#listeners.emit(entry);
   }
 
   /** Watermarks follow the writes, so a clean close records where the backends were. */
@@ -308,17 +308,11 @@ export class DurableJournal implements JournalSource {
   }
 
   onEntry(listener: (entry: JournalEntry) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   notifyOnly(fire: () => void): void {
-    this.#notifying = true;
-    try {
-      fire();
-    } finally {
-      this.#notifying = false;
-    }
+    this.#listeners.notifyOnly(fire);
   }
 
   /** Writes what is pending, marks the file cleanly closed (with the watermarks) and closes it. Safe to call twice. */

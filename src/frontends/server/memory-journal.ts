@@ -3,6 +3,7 @@ import type { JournalAnswer, JournalEntry, JournaledBackend } from '../../backen
 import { isJournaled } from '../../backends/journal.js';
 import type { TreeNode } from '../../tree/tree-node.js';
 import { DurableJournal } from './durable-journal.js';
+import { JournalListeners } from './journal-listeners.js';
 
 /** Where a server reads changes from and learns of new ones. */
 export interface JournalSource {
@@ -30,9 +31,8 @@ const LISTENER = '\u0000wwatp-journal';
 export class MemoryJournal implements JournalSource {
   readonly epoch = `memory:${globalThis.crypto.randomUUID()}`;
   readonly #entries: JournalEntry[] = [];
-  readonly #listeners = new Set<(entry: JournalEntry) => void>();
+  readonly #listeners = new JournalListeners();
   #next = 1;
-  #notifying = false;
 
   constructor(
     readonly backend: Backend,
@@ -42,11 +42,11 @@ export class MemoryJournal implements JournalSource {
   }
 
   #append(label: string, node: TreeNode | undefined): void {
-    if (this.#notifying) return;
+    if (this.#listeners.notifying) return;
     const entry: JournalEntry = { sequence: this.#next++, label, node };
     this.#entries.push(entry);
     if (this.#entries.length > this.capacity) this.#entries.splice(0, this.#entries.length - this.capacity);
-    for (const listener of this.#listeners) listener(entry);
+    this.#listeners.emit(entry);
   }
 
   async latestSequence(): Promise<number> {
@@ -65,17 +65,11 @@ export class MemoryJournal implements JournalSource {
   }
 
   onEntry(listener: (entry: JournalEntry) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   notifyOnly(fire: () => void): void {
-    this.#notifying = true;
-    try {
-      fire();
-    } finally {
-      this.#notifying = false;
-    }
+    this.#listeners.notifyOnly(fire);
   }
 
   close(): void {
@@ -91,7 +85,7 @@ export class MemoryJournal implements JournalSource {
 export class BackendJournal implements JournalSource {
   readonly epoch = 'durable';
   readonly #backend: JournaledBackend;
-  readonly #listeners = new Set<(entry: JournalEntry) => void>();
+  readonly #listeners = new JournalListeners();
   #delivered: number | undefined;
   #dirty = false;
   #pumping = false;
@@ -125,7 +119,7 @@ export class BackendJournal implements JournalSource {
             if (answer.entries.length === 0) break;
             for (const entry of answer.entries) {
               this.#delivered = entry.sequence;
-              for (const listener of this.#listeners) listener(entry);
+              this.#listeners.emit(entry);
             }
             // Caught up with the answer's own latest: no second read just to learn that.
             if (this.#delivered >= answer.latest) break;
@@ -148,8 +142,7 @@ export class BackendJournal implements JournalSource {
   }
 
   onEntry(listener: (entry: JournalEntry) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   notifyOnly(fire: () => void): void {
