@@ -20,8 +20,9 @@ export class GoawayState {
   /** The id to put in our GOAWAY, or undefined if we already sent one. */
   send(role: H3Role): number | undefined {
     if (this.sentId !== undefined) return undefined;
-    // Server: one past the highest request stream seen. Client: push id 0 (we take no pushes).
-    this.sentId = role === 'server' ? this.maxRequestId + 4 : 0;
+    // Server: one past the highest request stream seen (0 when none was). Client: push
+    // id 0 (we take no pushes).
+    this.sentId = role === 'server' && this.maxRequestId >= 0 ? this.maxRequestId + 4 : 0;
     return this.sentId;
   }
 

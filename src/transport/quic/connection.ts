@@ -7,6 +7,7 @@
  */
 import type { RemoteInfo } from 'node:dgram';
 import { WwatpError } from '../../tree/errors.js';
+import { AckDelay } from './ack-delay.js';
 import { quicheErrorName, type Connection, type Host, type RecvInfo } from './binding.js';
 import { describeClose, describeHow, type CloseRequest } from './close-info.js';
 import type { Flushable, UdpEndpoint } from './endpoint.js';
@@ -71,6 +72,9 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
   private rttMs: number | undefined;
   /** Streams gave quiche something to send since the last send pass. */
   private wrote = false;
+  /** A timer expired (quiche's, or a FIN's wait): what quiche has to send is due now. */
+  private due = false;
+  private readonly ack = new AckDelay(() => this.sendDelayedAck());
   private recvInfo: RecvInfo;
   private readonly timer = new ConnectionTimer(() => this.onTimer());
 
@@ -85,7 +89,7 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     this.confirmed = isServer;
     this.streams = new StreamTable(this, isServer);
     this.writes = new WriteScheduler(quiche, (stir) => {
-      if (stir) this.stirred = true;
+      if (stir) this.stirred = this.due = true;
       endpoint.schedule(this);
     });
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -193,6 +197,7 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
       // quiche drops what it cannot use; fatal errors close it, which flush() notices
     }
     if (!this.confirmed && ((msg[0] as number) & 0x80) === 0 && this.quiche.isEstablished()) this.confirmed = true;
+    this.ack.received();
     this.stirred = true;
     this.endpoint.schedule(this);
   }
@@ -228,6 +233,7 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     }
     this.heldBack = hold;
     if (hold) this.endpoint.schedule(this);
+    else if (this.ackMayWait()) this.ack.wait();
     else this.sendPackets();
     if (stirred) this.checkClosed();
     if (!this.released) this.timer.arm(q.timeout());
@@ -242,7 +248,7 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     this.endpoint.schedule(this);
   }
   sendHeldBack(): void {
-    if (!this.heldBack || this.released || this.closeInfo || this.closingLocally) return;
+    if ((!this.heldBack && !this.ack.waiting) || this.released || this.closeInfo || this.closingLocally) return;
     this.heldBack = false;
     this.sendPackets();
   }
@@ -269,8 +275,12 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
 
   private onTimer(): void {
     if (this.released) return;
+    // The timer is kept when quiche's deadline moves later (see ConnectionTimer), so it
+    // often fires early, typically once per packet acknowledged: re-arm, skip the flush.
+    const left = this.quiche.timeout();
+    if (left !== null && left >= 1) return this.timer.arm(left);
     this.quiche.onTimeout();
-    this.stirred = true;
+    this.stirred = this.due = true;
     this.flush();
   }
 
@@ -286,8 +296,24 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     }
   }
 
+  /**
+   * Only an ACK would go out (see AckDelay): a lone datagram came in, we wrote nothing,
+   * no timer is due, and the handshake is behind us.
+   */
+  private ackMayWait(): boolean {
+    return this.ack.lone && !this.wrote && !this.due && this.confirmed && this.established && !this.closingLocally && !this.closeInfo;
+  }
+
+  private sendDelayedAck(): void {
+    if (this.released) return;
+    this.sendPackets();
+    if (!this.released) this.timer.arm(this.quiche.timeout());
+  }
+
   private sendPackets(): void {
     this.wrote = false;
+    this.due = false;
+    this.ack.sent();
     const ep = this.endpoint;
     for (let budget = PACKETS_PER_TURN; budget > 0; budget--) {
       const buf = ep.takeBuffer(this);
@@ -327,6 +353,7 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     if (this.released) return;
     this.released = true;
     this.timer.clear();
+    this.ack.clear();
     this.hooks.released?.();
   }
 

@@ -179,7 +179,8 @@ export function h3ControlSuite(t: Test, makePair: MakePair): void {
       const res = await within(raw.exchange(headersFrame([...getRequest('/'), ['user-agent', 'Chromium/120']])));
       t.equal(res.resetCode, undefined);
       t.equal(Buffer.from(res.body).toString(), 'hi Chromium/120');
-      t.equal(server.peerSettings?.qpackMaxTableCapacity, 65536, 'the peer may offer a table; we simply never use it');
+      // Streams are independent: the SETTINGS may be read after the request was answered.
+      t.equal((await within(server.peerSettingsReceived)).qpackMaxTableCapacity, 65536, 'the peer may offer a table; we simply never use it');
       for (const stream of [unknown, unknownBig]) {
         const code = await within((async () => {
           for (;;) {

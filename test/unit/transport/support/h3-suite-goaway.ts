@@ -89,16 +89,36 @@ export function h3GoawaySuite(t: Test, makePair: MakePair): void {
     }
   });
 
+  t.test('a server GOAWAY before any request names stream 0', async (t) => {
+    const pair = await h3Pair(makePair, { onRequest: (req) => req.respond([[':status', '204']]) });
+    try {
+      let goawayId: number | undefined;
+      pair.client.onGoaway = (id) => {
+        goawayId = id;
+      };
+      await pair.server.goaway();
+      await within((async () => {
+        while (goawayId === undefined) await new Promise((r) => setTimeout(r, 2));
+      })());
+      t.equal(goawayId, 0, 'no request was processed (3 would not even be a request stream)');
+      t.ok(H3Error.isH3(await rejection(pair.client.request(getRequest('/'))), H3_ERROR.H3_REQUEST_REJECTED));
+    } finally {
+      await pair.close();
+    }
+  });
+
   t.test('shutdown drains requests in flight, then closes with H3_NO_ERROR', async (t) => {
+    const started = deferred();
     const pair = await h3Pair(makePair, {
       onRequest: async (req) => {
+        started.resolve();
         await new Promise((r) => setTimeout(r, 30));
         await req.respond([[':status', '200']], { body: bytes('done') });
       },
     });
     try {
       const pending = pair.client.request(getRequest('/slow'));
-      await new Promise((r) => setTimeout(r, 5));
+      await within(started.promise); // in flight on the server
       const shutdown = pair.server.shutdown({ timeoutMs: 5000, lingerMs: 200 });
       t.equal(await (await within(pending)).text(), 'done');
       await within(shutdown);
