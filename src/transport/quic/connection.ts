@@ -178,10 +178,10 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
   }
 
   /** Traffic counters and path estimates, for benchmarks and diagnostics. */
-  stats(): { sentBytes: number; recvBytes: number; lost: number; rttMs: number; cwnd: number } {
+  stats(): { sentPackets: number; recvPackets: number; sentBytes: number; recvBytes: number; lost: number; rttMs: number; cwnd: number } {
     const s = this.quiche.stats();
     const path = this.quiche.pathStats()[0];
-    return { sentBytes: s.sentBytes, recvBytes: s.recvBytes, lost: s.lost, rttMs: path?.rtt ?? 0, cwnd: path?.cwnd ?? 0 };
+    return { sentPackets: s.sent, recvPackets: s.recv, sentBytes: s.sentBytes, recvBytes: s.recvBytes, lost: s.lost, rttMs: path?.rtt ?? 0, cwnd: path?.cwnd ?? 0 };
   }
 
   /** A datagram for this connection arrived. */

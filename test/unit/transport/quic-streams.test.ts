@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { createDevCertificate } from '../../../src/transport/certs/index.js';
-import { connectQuic, listenQuic, type QuicConnection, type QuicIncomingStream } from '../../../src/transport/quic/index.js';
+import { connectQuic, listenQuic, type QuicConnection, type QuicIncomingStream, type QuicUniSendStream } from '../../../src/transport/quic/index.js';
 import { QuicheConnection } from '../../../src/transport/quic/connection.js';
 
 const dev = await createDevCertificate();
@@ -207,4 +207,51 @@ t.test('a FIN that waits for its data to be acknowledged costs a PING and a pack
     const spent = quic.stats().sentBytes - before;
     t.ok(spent < 400, `round ${round}: the FIN took ${spent} bytes on the wire`);
   }
+});
+
+t.test('ACKs are delayed: a packet at a time costs the receiver about one ACK per two, and answers carry theirs', { timeout: 15_000 }, async (t) => {
+  let serverSide!: QuicheConnection;
+  let opened!: (s: QuicUniSendStream) => void;
+  const pushStream = new Promise<QuicUniSendStream>((resolve) => (opened = resolve));
+  const client = (await pair(t, (sc) => {
+    serverSide = sc as QuicheConnection;
+    opened(sc.openUniStream());
+  })) as QuicheConnection;
+  const push = await pushStream;
+  let received = 0;
+  client.onStream = (s) => void (async () => {
+    for await (const chunk of s) received += chunk.length;
+  })().catch(() => undefined); // the connection closes under it at the end
+  const MESSAGES = 40;
+  await push.write(enc.encode('x'));
+  await new Promise((r) => setTimeout(r, 30));
+  const before = client.stats().sentPackets;
+  // One small message every 2 ms: each arrives alone, well inside the ACK delay.
+  for (let i = 0; i < MESSAGES; i++) {
+    await push.write(enc.encode('x'));
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await new Promise((r) => setTimeout(r, 40)); // the last ACK's delay runs out
+  const acks = client.stats().sentPackets - before;
+  t.equal(received, MESSAGES + 1, 'every message arrived');
+  t.ok(acks <= MESSAGES * 0.7, `the client sent ${acks} packets for ${MESSAGES} received (immediate ACKs would be ${MESSAGES})`);
+  t.ok(acks >= 1, 'but it does acknowledge');
+  t.ok(serverSide.stats().lost === 0, 'and the server declared nothing lost waiting for them');
+
+  // Request and answer: the ACK for the request rides with the answer.
+  const echo = new Promise<void>((resolve) => {
+    serverSide.onStream = async (s) => {
+      if (s.kind !== 'bidi') return;
+      for await (const chunk of s) await s.write(chunk);
+      await s.end();
+      resolve();
+    };
+  });
+  const serverBefore = serverSide.stats().sentPackets;
+  const s = client.openBidiStream();
+  await s.write(enc.encode('ping'));
+  await s.end();
+  t.equal(await readAll(s), 'ping');
+  await echo;
+  t.ok(serverSide.stats().sentPackets - serverBefore <= 3, `the server answered in ${serverSide.stats().sentPackets - serverBefore} packets (answer, FIN, no ACK of its own)`);
 });
