@@ -112,14 +112,14 @@ function checkPropertyInfos(infos: unknown): readonly PropertyInfo[] {
   return checked;
 }
 
-/** Builds and validates a state from constructor input. */
-function stateFromInit(init: TreeNodeInit): NodeState {
+/** Builds and validates a state from constructor input; `adoptData`: see stateFromFields. */
+function stateFromInit(init: TreeNodeInit, adoptData = false): NodeState {
   if (init === null || typeof init !== 'object') throw new WwatpError('INVALID_NODE', 'a TreeNode needs an object with at least labelRule');
   const propertyInfos = checkPropertyInfos(init.propertyInfos);
   let propertyData: Uint8Array = EMPTY_BYTES;
   if (init.propertyData !== undefined) {
     if (!(init.propertyData instanceof Uint8Array)) throw new WwatpError('INVALID_NODE', 'propertyData must be a Uint8Array');
-    propertyData = pooledCopy(init.propertyData);
+    propertyData = adoptData ? init.propertyData : pooledCopy(init.propertyData);
   }
   layoutSlots(propertyInfos, propertyData);
   return Object.freeze({
@@ -345,7 +345,12 @@ export function nodeFromState(state: NodeState): TreeNode {
 
 const TRUSTED_INIT: TreeNodeInit = { labelRule: '' };
 
-/** Builds a validated state from raw fields (for decoders). */
-export function stateFromFields(init: TreeNodeInit): NodeState {
-  return stateFromInit(init);
+/**
+ * Builds a validated state from raw fields (for decoders). With `adoptData` the state
+ * keeps `init.propertyData` itself instead of a copy: only for bytes the caller owns
+ * alone and nobody writes again (a decoded message's buffer), and that fill most of
+ * their ArrayBuffer, since the state keeps all of it alive.
+ */
+export function stateFromFields(init: TreeNodeInit, options: { adoptData?: boolean } = {}): NodeState {
+  return stateFromInit(init, options.adoptData === true);
 }

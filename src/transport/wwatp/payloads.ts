@@ -34,6 +34,11 @@ export interface DecodeLimits {
   maxContentBytes: number;
 }
 
+/** A node of a payload just received: the payload is ours alone, so a bulk node's contents are kept, not copied. */
+function fromWire(value: unknown, limits: DecodeLimits): TreeNode {
+  return nodeFromWire(value, { maxContentBytes: limits.maxContentBytes, ownedInput: true });
+}
+
 export const field = {
   string(p: Record<string, unknown>, key: string): string {
     const v = p[key];
@@ -51,16 +56,16 @@ export const field = {
     return v;
   },
   node(p: Record<string, unknown>, key: string, limits: DecodeLimits): TreeNode {
-    return nodeFromWire(p[key], limits);
+    return fromWire(p[key], limits);
   },
   maybeNode(p: Record<string, unknown>, key: string, limits: DecodeLimits): TreeNode | undefined {
     const v = p[key];
-    return v === null || v === undefined ? undefined : nodeFromWire(v, limits);
+    return v === null || v === undefined ? undefined : fromWire(v, limits);
   },
   nodes(p: Record<string, unknown>, key: string, limits: DecodeLimits): TreeNode[] {
     const v = p[key];
     if (!Array.isArray(v)) throw new WwatpError('MALFORMED', `field "${key}" must be an array of nodes`);
-    return v.map((n) => nodeFromWire(n, limits));
+    return v.map((n) => fromWire(n, limits));
   },
 };
 
@@ -78,7 +83,7 @@ function versionFromWire(value: unknown, limits: DecodeLimits): NewNodeVersion {
   const [prior, label, node] = value as unknown[];
   if (prior !== null && (typeof prior !== 'number' || !Number.isInteger(prior) || prior < 0)) throw new WwatpError('MALFORMED', 'a prior version must be a non-negative integer or null');
   if (typeof label !== 'string') throw new WwatpError('MALFORMED', 'a transaction label must be a string');
-  return { priorVersion: prior ?? undefined, label, node: node === null ? undefined : nodeFromWire(node, limits) };
+  return { priorVersion: prior ?? undefined, label, node: node === null ? undefined : fromWire(node, limits) };
 }
 
 export function transactionToWire(tx: Transaction): unknown[] {
@@ -106,7 +111,7 @@ export function journalEntriesFromWire(value: unknown, limits: DecodeLimits): Jo
   return value.map((e: unknown): JournalEntry => {
     if (!Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'number' || typeof e[1] !== 'string') throw new WwatpError('MALFORMED', 'a journal entry must be [sequence, label, node]');
     if (e[2] === true) return { sequence: e[0], label: e[1], node: undefined, withheld: true };
-    return { sequence: e[0], label: e[1], node: e[2] === null ? undefined : nodeFromWire(e[2], limits) };
+    return { sequence: e[0], label: e[1], node: e[2] === null ? undefined : fromWire(e[2], limits) };
   });
 }
 

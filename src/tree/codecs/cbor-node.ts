@@ -37,6 +37,11 @@ export type WireNode = [
 ];
 
 export interface NodeDecodeOptions {
+  /**
+   * The CBOR being decoded is the caller's alone and never written again (a message just
+   * received): large contents that fill most of it are kept as views, not copied.
+   */
+  ownedInput?: boolean;
   /** Largest contents accepted (default DEFAULT_MAX_CONTENT_BYTES). */
   maxContentBytes?: number;
 }
@@ -83,6 +88,14 @@ export function encodeNodeCbor(node: TreeNode): Uint8Array {
   const out = encoder.encode(toWire(s, s.propertyData));
   // A plain Uint8Array view (cbor-x returns a Buffer over a shared slab it never rewrites).
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** Contents from this size up may be adopted (see NodeDecodeOptions.ownedInput). */
+const ADOPT_MIN_BYTES = 1024 * 1024;
+
+/** A bulk node's contents: at least 1 MiB and nine tenths of their buffer, so keeping the buffer wastes little. */
+function fillsItsBuffer(contents: Uint8Array): boolean {
+  return contents.byteLength >= ADOPT_MIN_BYTES && contents.byteLength * 10 >= contents.buffer.byteLength * 9;
 }
 
 function malformed(field: string, expected: string): WwatpError {
@@ -144,7 +157,7 @@ export function nodeFromWire(value: unknown, options: NodeDecodeOptions = {}): T
     propertyData: new Uint8Array(contents.buffer, contents.byteOffset, contents.byteLength),
     queryHowTo: optStr(queryHowTo, 'queryHowTo'),
     qaSequence: optStr(qaSequence, 'qaSequence'),
-  });
+  }, { adoptData: options.ownedInput === true && fillsItsBuffer(contents) });
   return nodeFromState(state);
 }
 

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { Encoder, decode as plainDecode } from 'cbor-x';
 import { TreeNode, WwatpError } from '../../../../src/tree/index.js';
+import { stateOf } from '../../../../src/tree/tree-node.js';
 import { CBOR_OPTIONS, decodeNodeCbor, encodeNodeCbor, nodeFromWire, nodeToWire, type WireNode } from '../../../../src/tree/codecs/cbor-node.js';
 import { prng, randomTree, sameNodes } from './fixtures/random-nodes.js';
 
@@ -139,3 +140,29 @@ t.test('garbage bytes are MALFORMED', async (t) => {
   t.equal(odd, 0, 'random bytes are always MALFORMED');
   t.throws(() => decodeNodeCbor('x' as unknown as Uint8Array), { code: 'MALFORMED' });
 });
+
+t.test('ownedInput: a bulk node keeps the received bytes, small ones and borrowed input are copied', async (t) => {
+  const decodeWire = (bytes: Uint8Array): WireNode => new Encoder(CBOR_OPTIONS).decode(bytes) as WireNode;
+  const big = new TreeNode({ labelRule: 'bulk' });
+  big.insertProperty('blob', 'bytes', new Uint8Array(2 * 1024 * 1024).fill(9));
+  const message = Uint8Array.from(encodeNodeCbor(big)); // a buffer of its own, like a message just assembled
+  const owned = stateOfContents(nodeFromWire(decodeWire(message), { ownedInput: true, maxContentBytes: 4 << 20 }));
+  t.equal(owned.buffer, message.buffer, 'owned: the contents are a view of the message, not a copy');
+  const borrowed = stateOfContents(nodeFromWire(decodeWire(message), { maxContentBytes: 4 << 20 }));
+  t.not(borrowed.buffer, message.buffer, 'without ownedInput: copied');
+  t.ok(Buffer.from(borrowed).equals(Buffer.from(owned)), 'same bytes either way');
+
+  const small = new TreeNode({ labelRule: 'small' });
+  small.insertProperty('v', 'bytes', new Uint8Array(1000).fill(3));
+  const smallMessage = Uint8Array.from(encodeNodeCbor(small));
+  t.not(stateOfContents(nodeFromWire(decodeWire(smallMessage), { ownedInput: true })).buffer, smallMessage.buffer, 'small contents are copied (pooled)');
+
+  // 2 MiB inside a 4 MiB message: keeping it would hold twice what it needs.
+  const pair = Uint8Array.from(new Encoder(CBOR_OPTIONS).encode([nodeToWire(big), nodeToWire(big)]));
+  const [first] = new Encoder(CBOR_OPTIONS).decode(pair) as WireNode[];
+  t.not(stateOfContents(nodeFromWire(first, { ownedInput: true, maxContentBytes: 4 << 20 })).buffer, pair.buffer, 'a node that fills half its message is copied');
+});
+
+function stateOfContents(node: TreeNode): Uint8Array {
+  return stateOf(node).propertyData;
+}
