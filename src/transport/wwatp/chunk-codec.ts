@@ -17,6 +17,42 @@ export interface Chunk {
   readonly requestId: number;
   readonly fin: boolean;
   readonly payload: Uint8Array;
+  /**
+   * When present, the payload's bytes as they arrived, in several reads: a consumer that
+   * joins chunks anyway (MessageAssembler) takes these and never asks for `payload`,
+   * which would join them first.
+   */
+  readonly parts?: readonly Uint8Array[];
+  /** Payload bytes (without joining parts). */
+  readonly size: number;
+}
+
+/** A chunk whose payload spans reads: joined only if someone asks for it whole. */
+class PartedChunk implements Chunk {
+  #joined: Uint8Array | undefined;
+
+  constructor(
+    readonly signal: number,
+    readonly requestId: number,
+    readonly fin: boolean,
+    readonly parts: readonly Uint8Array[],
+    readonly size: number,
+  ) {}
+
+  get payload(): Uint8Array {
+    this.#joined ??= joinParts(this.parts, this.size);
+    return this.#joined;
+  }
+}
+
+export function joinParts(parts: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 const MAX_VARINT = 2 ** 53 - 1;
@@ -97,6 +133,12 @@ class ByteQueue {
   #head = 0;
   length = 0;
 
+  /** Bytes left in the first part (what take() can return without copying). */
+  get firstLength(): number {
+    const first = this.#parts[this.#first];
+    return first === undefined ? 0 : first.length - this.#head;
+  }
+
   push(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
     this.#parts.push(bytes);
@@ -114,6 +156,24 @@ class ByteQueue {
       at += take.length;
       offset = 0;
     }
+    return out;
+  }
+
+  /**
+   * Removes the first n bytes (n <= length) and returns them as views of the parts they
+   * lie in (parts are the reader's own copies, never written again).
+   */
+  takeParts(n: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let left = n;
+    let offset = this.#head;
+    for (let i = this.#first; left > 0; i++) {
+      const part = (this.#parts[i] as Uint8Array).subarray(offset, offset + left);
+      out.push(part);
+      left -= part.length;
+      offset = 0;
+    }
+    this.#skip(n);
     return out;
   }
 
@@ -199,7 +259,9 @@ export class ChunkReader {
       if (this.#queue.length < this.#header.length) break;
       const { signal, requestId, fin, length } = this.#header;
       this.#header = undefined;
-      chunks.push({ signal, requestId, fin, payload: this.#queue.take(length) });
+      const first = this.#queue.firstLength;
+      if (first >= length) chunks.push({ signal, requestId, fin, payload: this.#queue.take(length), size: length });
+      else chunks.push(new PartedChunk(signal, requestId, fin, this.#queue.takeParts(length), length));
     }
   }
 

@@ -1,5 +1,5 @@
 import { WwatpError } from '../../tree/errors.js';
-import type { Chunk } from './chunk-codec.js';
+import { joinParts, type Chunk } from './chunk-codec.js';
 
 export interface RawMessage {
   readonly signal: number;
@@ -31,21 +31,17 @@ export class MessageAssembler {
       entry = { signal: chunk.signal, parts: [], size: 0 };
       this.#partial.set(chunk.requestId, entry);
     }
-    entry.parts.push(chunk.payload);
-    entry.size += chunk.payload.length;
-    this.#inFlight += chunk.payload.length;
+    // A chunk that spans reads comes as parts: they are joined once, with the message.
+    if (chunk.parts) entry.parts.push(...chunk.parts);
+    else entry.parts.push(chunk.payload);
+    entry.size += chunk.size;
+    this.#inFlight += chunk.size;
     if (entry.size > this.maxMessageBytes) throw new WwatpError('TOO_LARGE', `message for request ${chunk.requestId} exceeds ${this.maxMessageBytes} bytes`);
     if (this.#inFlight > this.maxInFlightBytes) throw new WwatpError('TOO_LARGE', `more than ${this.maxInFlightBytes} bytes of unfinished messages`);
     if (!chunk.fin) return undefined;
     this.#partial.delete(chunk.requestId);
     this.#inFlight -= entry.size;
-    const payload = new Uint8Array(entry.size);
-    let at = 0;
-    for (const part of entry.parts) {
-      payload.set(part, at);
-      at += part.length;
-    }
-    return { signal: entry.signal, requestId: chunk.requestId, payload };
+    return { signal: entry.signal, requestId: chunk.requestId, payload: joinParts(entry.parts, entry.size) };
   }
 
   /** Request ids whose messages were started but never finished. */

@@ -75,3 +75,20 @@ t.test('random garbage never throws anything but a WwatpError', async (t) => {
   }
   t.equal(other, 0);
 });
+
+t.test('a chunk that spans reads comes as the reads\' own bytes, joined only when asked', async (t) => {
+  const payload = Uint8Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff);
+  const [whole] = encodeMessage(0x09, 4, payload);
+  const bytes = whole as Uint8Array;
+  const reader = new ChunkReader();
+  t.same(reader.push(bytes.subarray(0, 1000)), [], 'not complete yet');
+  t.same(reader.push(bytes.subarray(1000, 2000)), []);
+  const [chunk] = reader.push(bytes.subarray(2000));
+  t.equal(chunk?.size, 3000);
+  t.ok((chunk?.parts?.length ?? 0) >= 3, 'three reads, three parts');
+  t.equal(chunk?.parts?.[2]?.buffer, bytes.buffer, 'views of what was read, not copies');
+  t.ok(Buffer.from(chunk?.payload ?? []).equals(payload), 'payload joins them');
+  const [inOne] = new ChunkReader().push(bytes);
+  t.equal(inOne?.parts, undefined, 'a chunk inside one read is a plain view');
+  t.equal(inOne?.payload.buffer, bytes.buffer);
+});
