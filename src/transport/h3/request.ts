@@ -3,6 +3,7 @@
  * the means to answer (respond / writer) or refuse (reject). The raw QUIC stream is
  * exposed for extensions that take a stream over after an extended CONNECT.
  */
+import { concatBytes } from '../bytes.js';
 import type { QuicBidiStream } from '../quic/types.js';
 import type { H3BodyWriter } from './body-writer.js';
 import { H3_ERROR, H3Error } from './errors.js';
@@ -113,11 +114,5 @@ export async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8A
     parts.push(chunk);
     total += chunk.length;
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concatBytes(parts, total);
 }

@@ -4,6 +4,7 @@
  * boundaries unrelated to the frames. Known capsules are collected whole (bounded);
  * unknown ones (Chromium sends a GREASE capsule first) are skipped without buffering.
  */
+import { concatBytes } from '../bytes.js';
 import { H3_ERROR, streamError } from '../h3/errors.js';
 import { decodeVarint, decodeVarintLoose, encodeVarint } from '../varint.js';
 import { CAPSULE, MAX_CLOSE_MESSAGE_BYTES } from './constants.js';
@@ -128,14 +129,5 @@ export function truncateUtf8(text: string, maxBytes: number): Uint8Array {
 }
 
 export function join(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(parts);
 }

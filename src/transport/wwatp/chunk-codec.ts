@@ -1,4 +1,5 @@
 import { WwatpError } from '../../tree/errors.js';
+import { concatBytes } from '../bytes.js';
 
 /**
  * A WWATP stream is a sequence of chunks. Each chunk carries part of one message:
@@ -40,20 +41,11 @@ class PartedChunk implements Chunk {
   ) {}
 
   get payload(): Uint8Array {
-    this.#joined ??= joinParts(this.parts, this.size);
+    this.#joined ??= concatBytes(this.parts, this.size);
     return this.#joined;
   }
 }
 
-export function joinParts(parts: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 const MAX_VARINT = 2 ** 53 - 1;
 

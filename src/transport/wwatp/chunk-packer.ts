@@ -4,6 +4,8 @@
  * chain, often one packet) per message. The bytes on the stream are the same.
  * Chunks of PACK_TARGET bytes or more pass through uncopied.
  */
+import { concatBytes } from '../bytes.js';
+
 export const PACK_TARGET = 64 * 1024;
 
 export class ChunkPacker {
@@ -33,14 +35,7 @@ export class ChunkPacker {
     this.#run = [];
     const total = this.#bytes;
     this.#bytes = 0;
-    if (run.length === 1) return run;
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const part of run) {
-      out.set(part, at);
-      at += part.length;
-    }
-    return [out];
+    return run.length === 1 ? run : [concatBytes(run, total)];
   }
 }
 

@@ -1,5 +1,6 @@
 import { WwatpError } from '../../tree/errors.js';
-import { joinParts, type Chunk } from './chunk-codec.js';
+import { concatBytes } from '../bytes.js';
+import type { Chunk } from './chunk-codec.js';
 
 export interface RawMessage {
   readonly signal: number;
@@ -41,7 +42,7 @@ export class MessageAssembler {
     if (!chunk.fin) return undefined;
     this.#partial.delete(chunk.requestId);
     this.#inFlight -= entry.size;
-    return { signal: entry.signal, requestId: chunk.requestId, payload: joinParts(entry.parts, entry.size) };
+    return { signal: entry.signal, requestId: chunk.requestId, payload: concatBytes(entry.parts, entry.size) };
   }
 
   /** Request ids whose messages were started but never finished. */
