@@ -11,7 +11,8 @@ import { H3Connection } from '../../src/transport/h3/connection.js';
 import { encodeFrame, FRAME } from '../../src/transport/h3/frames.js';
 import type { HeaderList } from '../../src/transport/h3/headers.js';
 import { encodeFieldSection } from '../../src/transport/h3/qpack/encoder.js';
-import { concat, quicErrorCode } from '../../src/transport/h3/stream-util.js';
+import { concatBytes } from '../../src/transport/bytes.js';
+import { quicErrorCode } from '../../src/transport/h3/stream-util.js';
 import { encodeVarint } from '../../src/transport/varint.js';
 import { ChunkReader } from '../../src/transport/wwatp/chunk-codec.js';
 import { MessageAssembler } from '../../src/transport/wwatp/message-assembler.js';
@@ -19,7 +20,7 @@ import { decodePayload } from '../../src/transport/wwatp/payloads.js';
 import { within } from './transport-env.js';
 import { readRawResponse, type RawResponse } from '../unit/transport/support/h3-harness.js';
 
-export { concat, encodeVarint };
+export { concatBytes as concat, encodeVarint };
 
 export interface Target {
   readonly port: number;
@@ -46,7 +47,7 @@ export async function rawH3(target: Target): Promise<{ quic: QuicConnection; h3:
 export async function criticalStreams(quic: QuicConnection, control: Uint8Array): Promise<QuicUniSendStream> {
   const open = async (type: number, payload: Uint8Array = new Uint8Array(0)): Promise<QuicUniSendStream> => {
     const stream = quic.openUniStream();
-    await stream.write(concat([encodeVarint(type), payload]));
+    await stream.write(concatBytes([encodeVarint(type), payload]));
     return stream;
   };
   const stream = await open(0x00, control);
@@ -56,7 +57,7 @@ export async function criticalStreams(quic: QuicConnection, control: Uint8Array)
 }
 
 export function settingsFrame(pairs: readonly (readonly [number, number])[]): Uint8Array {
-  return encodeFrame(FRAME.SETTINGS, concat(pairs.flatMap(([id, value]) => [encodeVarint(id), encodeVarint(value)])));
+  return encodeFrame(FRAME.SETTINGS, concatBytes(pairs.flatMap(([id, value]) => [encodeVarint(id), encodeVarint(value)])));
 }
 
 export function headersFrame(fields: HeaderList): Uint8Array {
@@ -84,7 +85,7 @@ export async function exchange(quic: QuicConnection, request: Uint8Array, fin = 
 
 /** A WWATP chunk with any field as given, for building bad ones. */
 export function chunk(signal: number, requestId: number, flags: number, payload: Uint8Array, length = payload.length): Uint8Array {
-  return concat([encodeVarint(signal), encodeVarint(requestId), Uint8Array.of(flags), encodeVarint(length), payload]);
+  return concatBytes([encodeVarint(signal), encodeVarint(requestId), Uint8Array.of(flags), encodeVarint(length), payload]);
 }
 
 export interface WwatpReply {
@@ -122,7 +123,7 @@ export async function wwatpExchange(h3: H3Connection, authority: string, body: U
   } catch (err) {
     resetCode = quicErrorCode(err) ?? -1;
   }
-  return { status: response.status, replies: parseReplies(concat(parts)), resetCode };
+  return { status: response.status, replies: parseReplies(concatBytes(parts)), resetCode };
 }
 
 /** The close info of a connection, waiting at most `ms`. */

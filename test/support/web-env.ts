@@ -9,6 +9,7 @@ import type { Backend } from '../../src/backends/backend.js';
 import type { Http3ClientBackend } from '../../src/backends/http3-client/http3-client-backend.js';
 import { connectWebSocket, type WebSocketConnectOptions } from '../../src/frontends/client/websocket.js';
 import { startServer, type StartServerOptions } from '../../src/frontends/server/start-server.js';
+import { concatBytes } from '../../src/transport/bytes.js';
 import { decodeWsFrame, type WsFrame } from '../../src/transport/wwatp/ws-mux.js';
 import { tempDir, within, type Closer } from './transport-env.js';
 
@@ -97,12 +98,4 @@ export class RawTunnel {
   }
 }
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concatBytes as concat };

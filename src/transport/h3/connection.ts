@@ -21,7 +21,8 @@ import type { BodySource } from './request.js';
 import type { ClientRequest, H3Response } from './response.js';
 import { acceptRequestStream } from './server-streams.js';
 import { encodeSettingsPayload, type H3Settings } from './settings.js';
-import { bidiStreamAfterSignal, concat, readLeadingVarint, waitAtMost } from './stream-util.js';
+import { concatBytes } from '../bytes.js';
+import { bidiStreamAfterSignal, readLeadingVarint, waitAtMost } from './stream-util.js';
 import { isClientInitiatedBidi, UNI_STREAM } from './stream-types.js';
 import { UniStreamDispatcher, type UniStreamHandler } from './uni-streams.js';
 
@@ -83,7 +84,7 @@ export class H3Connection implements H3Internals {
     this.control = control;
     const settings = encodeFrame(FRAME.SETTINGS, encodeSettingsPayload(this.localSettings));
     const grease = this.options.grease ? encodeGreaseFrame() : new Uint8Array(0);
-    this.controlTail = control.write(concat([encodeVarint(UNI_STREAM.CONTROL), settings, grease]));
+    this.controlTail = control.write(concatBytes([encodeVarint(UNI_STREAM.CONTROL), settings, grease]));
     // The QPACK streams carry only their type: with capacity 0 there is nothing to say.
     await Promise.all([
       this.controlTail,

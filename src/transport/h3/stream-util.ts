@@ -132,6 +132,3 @@ export async function waitAtMost(promise: Promise<unknown>, ms: number): Promise
   await Promise.race([promise.then(() => undefined, () => undefined), timeout]);
   clearTimeout(timer);
 }
-
-/** Kept under this name for its many importers (tests included). */
-export { concatBytes as concat };

@@ -50,12 +50,18 @@ t.test('a listener push carries the node, and pushes keep the order they were ca
   t.same(pushes[1]?.map((p) => p.signal), [Signal.PUSH_JOURNAL], 'the other session registered no listener');
 });
 
-t.test('a cacheless subscription gets the latest sequence, not a push per write', async (t) => {
+/** A session on a fresh backend with a cacheless subscription (bodies: 0); pushes decoded, the first one dropped. */
+async function cachelessSession(): Promise<{ backend: SimpleBackend; session: WwatpSession; pushes: Array<{ signal: number; body: Record<string, unknown> }> }> {
   const backend = new SimpleBackend();
   const session = new WwatpSession(backend, journalFor(backend));
   const pushes: Array<{ signal: number; body: Record<string, unknown> }> = [];
   await session.subscribe(0, (signal, payload) => pushes.push({ signal, body: decodePayload(payload) }), undefined, 0);
   pushes.length = 0;
+  return { backend, session, pushes };
+}
+
+t.test('a cacheless subscription gets the latest sequence, not a push per write', async (t) => {
+  const { backend, session, pushes } = await cachelessSession();
   for (let i = 0; i < 50; i++) await backend.upsertNode([new TreeNode({ labelRule: `w${i}` })]);
   t.same(pushes, [], 'nothing yet: no packet per write');
   await new Promise((r) => setTimeout(r, 250));
@@ -67,11 +73,7 @@ t.test('a cacheless subscription gets the latest sequence, not a push per write'
 });
 
 t.test('to a cacheless subscription, a listener push carries the latest sequence itself', async (t) => {
-  const backend = new SimpleBackend();
-  const session = new WwatpSession(backend, journalFor(backend));
-  const pushes: Array<{ signal: number; body: Record<string, unknown> }> = [];
-  await session.subscribe(0, (signal, payload) => pushes.push({ signal, body: decodePayload(payload) }), undefined, 0);
-  pushes.length = 0;
+  const { backend, session, pushes } = await cachelessSession();
   await session.handle(request(Signal.REGISTER_LISTENER, { name: 'w', rule: 'x', childNotify: false }));
   await backend.upsertNode([new TreeNode({ labelRule: 'x', description: 'one' })]);
   await Promise.resolve();

@@ -6,7 +6,7 @@ import {
   encodeHeadersFrame, encodeMaxPushIdFrame, FRAME, isReservedIdentifier, randomReservedIdentifier,
 } from '../../../src/transport/h3/frames.js';
 import { encodeVarint, MAX_VARINT } from '../../../src/transport/varint.js';
-import { concat } from '../../../src/transport/h3/stream-util.js';
+import { concatBytes } from '../../../src/transport/bytes.js';
 import { WwatpError } from '../../../src/tree/errors.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -62,7 +62,7 @@ function readAll(bytes: Uint8Array, reader = new FrameReader(), pieces = 7): { e
       if (e.kind === 'data') {
         current.push(e.bytes);
         if (e.last) {
-          data.push(concat(current));
+          data.push(concatBytes(current));
           current = [];
         }
       } else {
@@ -76,7 +76,7 @@ function readAll(bytes: Uint8Array, reader = new FrameReader(), pieces = 7): { e
 
 t.test('FrameReader: any chunking yields the same frames', async (t) => {
   const body = Uint8Array.from({ length: 3000 }, (_, i) => i % 251);
-  const stream = concat([
+  const stream = concatBytes([
     encodeHeadersFrame(new Uint8Array([0, 0, 0xd1])),
     encodeFrame(0x21, new Uint8Array([9, 9, 9])), // reserved: skipped
     encodeDataFrame(body),
@@ -96,7 +96,7 @@ t.test('FrameReader: any chunking yields the same frames', async (t) => {
 
 t.test('FrameReader: a huge GREASE type and length are skipped without buffering', async (t) => {
   const reader = new FrameReader();
-  reader.push(concat([encodeVarint(MAX_VARINT - 30n), encodeVarint(1_000_000)]));
+  reader.push(concatBytes([encodeVarint(MAX_VARINT - 30n), encodeVarint(1_000_000)]));
   const e = reader.next();
   t.equal(e?.kind, 'unknown');
   for (let i = 0; i < 100; i++) reader.push(new Uint8Array(10_000));
@@ -149,7 +149,7 @@ t.test('FrameReader: size limits', async (t) => {
   unknown.push(encodeFrameHeader(0x21, 1_000_000));
   t.equal(unknown.next()?.kind, 'unknown', 'unknown frames are skipped whatever their size');
   const tooLong = new FrameReader();
-  tooLong.push(concat([encodeVarint(FRAME.DATA), encodeVarint(2n ** 60n)]));
+  tooLong.push(concatBytes([encodeVarint(FRAME.DATA), encodeVarint(2n ** 60n)]));
   t.throws(() => tooLong.next(), { code: 'PROTOCOL', h3Code: H3_ERROR.H3_EXCESSIVE_LOAD });
 });
 

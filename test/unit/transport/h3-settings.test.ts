@@ -1,11 +1,11 @@
 import t from 'tap';
 import { H3_ERROR } from '../../../src/transport/h3/errors.js';
 import { encodeSettingsPayload, H3Settings, parseSettingsPayload, SETTING } from '../../../src/transport/h3/settings.js';
-import { concat } from '../../../src/transport/h3/stream-util.js';
+import { concatBytes } from '../../../src/transport/bytes.js';
 import { encodeVarint, MAX_VARINT } from '../../../src/transport/varint.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const pairs = (...values: (number | bigint)[]): Uint8Array => concat(values.map((v) => encodeVarint(v)));
+const pairs = (...values: (number | bigint)[]): Uint8Array => concatBytes(values.map((v) => encodeVarint(v)));
 
 t.test('identifiers', async (t) => {
   t.same(SETTING, {

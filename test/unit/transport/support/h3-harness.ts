@@ -10,7 +10,8 @@ import { FrameReader } from '../../../../src/transport/h3/frame-reader.js';
 import { encodeFrame, FRAME } from '../../../../src/transport/h3/frames.js';
 import type { H3ConnectionOptions } from '../../../../src/transport/h3/options.js';
 import type { HeaderList } from '../../../../src/transport/h3/headers.js';
-import { concat, quicErrorCode } from '../../../../src/transport/h3/stream-util.js';
+import { concatBytes } from '../../../../src/transport/bytes.js';
+import { quicErrorCode } from '../../../../src/transport/h3/stream-util.js';
 import type { QuicCloseInfo, QuicConnection, QuicReadable, QuicUniSendStream } from '../../../../src/transport/quic/types.js';
 import { encodeVarint } from '../../../../src/transport/varint.js';
 
@@ -77,7 +78,7 @@ export function headersFrame(fields: HeaderList): Uint8Array {
 }
 
 export function settingsFrame(pairs: readonly (readonly [number, number])[]): Uint8Array {
-  return encodeFrame(FRAME.SETTINGS, concat(pairs.flatMap(([id, v]) => [encodeVarint(id), encodeVarint(v)])));
+  return encodeFrame(FRAME.SETTINGS, concatBytes(pairs.flatMap(([id, v]) => [encodeVarint(id), encodeVarint(v)])));
 }
 
 /** A hand-driven HTTP/3 endpoint over a bare QuicConnection. */
@@ -87,7 +88,7 @@ export class RawPeer {
   /** Opens a uni stream and writes `type` then `payload` (FIN only if asked). */
   async uni(type: number, payload: Uint8Array = new Uint8Array(0), fin = false): Promise<QuicUniSendStream> {
     const stream = this.quic.openUniStream();
-    await stream.write(concat([encodeVarint(type), payload]));
+    await stream.write(concatBytes([encodeVarint(type), payload]));
     if (fin) await stream.end();
     return stream;
   }
@@ -126,9 +127,9 @@ export async function readRawResponse(stream: QuicReadable): Promise<RawResponse
     try {
       chunk = await stream.read();
     } catch (err) {
-      return { headers, body: concat(body), resetCode: quicErrorCode(err) ?? -1 };
+      return { headers, body: concatBytes(body), resetCode: quicErrorCode(err) ?? -1 };
     }
-    if (chunk === undefined) return { headers, body: concat(body), resetCode: undefined };
+    if (chunk === undefined) return { headers, body: concatBytes(body), resetCode: undefined };
     frames.push(chunk);
     for (let e = frames.next(); e !== undefined; e = frames.next()) {
       if (e.kind === 'data') body.push(e.bytes);

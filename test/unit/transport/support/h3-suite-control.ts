@@ -9,7 +9,8 @@ import { H3_ERROR, h3ErrorName } from '../../../../src/transport/h3/errors.js';
 import { FrameReader } from '../../../../src/transport/h3/frame-reader.js';
 import { encodeFrame, encodeGoawayFrame, encodeMaxPushIdFrame, FRAME } from '../../../../src/transport/h3/frames.js';
 import { parseSettingsPayload } from '../../../../src/transport/h3/settings.js';
-import { concat, quicErrorCode } from '../../../../src/transport/h3/stream-util.js';
+import { concatBytes } from '../../../../src/transport/bytes.js';
+import { quicErrorCode } from '../../../../src/transport/h3/stream-util.js';
 import type { QuicIncomingStream } from '../../../../src/transport/quic/types.js';
 import { encodeVarint } from '../../../../src/transport/varint.js';
 import { bytes, closedWithin, closeBoth, getRequest, headersFrame, RawPeer, rejection, settingsFrame, within, type MakePair } from './h3-harness.js';
@@ -32,21 +33,21 @@ async function settled<T>(raw: RawPeer, stream: T): Promise<T> {
 /** Things a client may do wrong on its critical streams, and the code the server must close with. */
 const SERVER_REJECTS: [string, RawAction, number][] = [
   ['control stream not starting with SETTINGS', (r) => r.handshake(encodeGoawayFrame(0)), H3_ERROR.H3_MISSING_SETTINGS],
-  ['a reserved frame before SETTINGS', (r) => r.handshake(concat([frame(0x21, [1]), SETTINGS])), H3_ERROR.H3_MISSING_SETTINGS],
-  ['SETTINGS twice', (r) => r.handshake(concat([SETTINGS, SETTINGS])), H3_ERROR.H3_FRAME_UNEXPECTED],
-  ['DATA on the control stream', (r) => r.handshake(concat([SETTINGS, frame(FRAME.DATA, [1])])), H3_ERROR.H3_FRAME_UNEXPECTED],
-  ['HEADERS on the control stream', (r) => r.handshake(concat([SETTINGS, headersFrame([[':status', '200']])])), H3_ERROR.H3_FRAME_UNEXPECTED],
-  ['PUSH_PROMISE on the control stream', (r) => r.handshake(concat([SETTINGS, frame(FRAME.PUSH_PROMISE, [0, 0, 0])])), H3_ERROR.H3_FRAME_UNEXPECTED],
-  ['HTTP/2 WINDOW_UPDATE frame', (r) => r.handshake(concat([SETTINGS, frame(0x8, [0, 0, 0, 1])])), H3_ERROR.H3_FRAME_UNEXPECTED],
+  ['a reserved frame before SETTINGS', (r) => r.handshake(concatBytes([frame(0x21, [1]), SETTINGS])), H3_ERROR.H3_MISSING_SETTINGS],
+  ['SETTINGS twice', (r) => r.handshake(concatBytes([SETTINGS, SETTINGS])), H3_ERROR.H3_FRAME_UNEXPECTED],
+  ['DATA on the control stream', (r) => r.handshake(concatBytes([SETTINGS, frame(FRAME.DATA, [1])])), H3_ERROR.H3_FRAME_UNEXPECTED],
+  ['HEADERS on the control stream', (r) => r.handshake(concatBytes([SETTINGS, headersFrame([[':status', '200']])])), H3_ERROR.H3_FRAME_UNEXPECTED],
+  ['PUSH_PROMISE on the control stream', (r) => r.handshake(concatBytes([SETTINGS, frame(FRAME.PUSH_PROMISE, [0, 0, 0])])), H3_ERROR.H3_FRAME_UNEXPECTED],
+  ['HTTP/2 WINDOW_UPDATE frame', (r) => r.handshake(concatBytes([SETTINGS, frame(0x8, [0, 0, 0, 1])])), H3_ERROR.H3_FRAME_UNEXPECTED],
   ['a duplicate setting', (r) => r.handshake(settingsFrame([[0x6, 100], [0x6, 100]])), H3_ERROR.H3_SETTINGS_ERROR],
   ['an HTTP/2 setting', (r) => r.handshake(settingsFrame([[0x4, 65535]])), H3_ERROR.H3_SETTINGS_ERROR],
   ['H3_DATAGRAM = 2', (r) => r.handshake(settingsFrame([[0x33, 2]])), H3_ERROR.H3_SETTINGS_ERROR],
   ['SETTINGS ending mid-setting', (r) => r.handshake(frame(FRAME.SETTINGS, [0x06])), H3_ERROR.H3_FRAME_ERROR],
   ['an oversized SETTINGS frame', (r) => r.handshake(encodeFrame(FRAME.SETTINGS, new Uint8Array(20_000).fill(0x21))), H3_ERROR.H3_EXCESSIVE_LOAD],
-  ['GOAWAY with a trailing byte', (r) => r.handshake(concat([SETTINGS, frame(FRAME.GOAWAY, [4, 0])])), H3_ERROR.H3_FRAME_ERROR],
-  ['GOAWAY push id rising', (r) => r.handshake(concat([SETTINGS, encodeGoawayFrame(10), encodeGoawayFrame(20)])), H3_ERROR.H3_ID_ERROR],
-  ['MAX_PUSH_ID falling', (r) => r.handshake(concat([SETTINGS, encodeMaxPushIdFrame(9), encodeMaxPushIdFrame(3)])), H3_ERROR.H3_ID_ERROR],
-  ['CANCEL_PUSH for a push never promised', (r) => r.handshake(concat([SETTINGS, frame(FRAME.CANCEL_PUSH, [0])])), H3_ERROR.H3_ID_ERROR],
+  ['GOAWAY with a trailing byte', (r) => r.handshake(concatBytes([SETTINGS, frame(FRAME.GOAWAY, [4, 0])])), H3_ERROR.H3_FRAME_ERROR],
+  ['GOAWAY push id rising', (r) => r.handshake(concatBytes([SETTINGS, encodeGoawayFrame(10), encodeGoawayFrame(20)])), H3_ERROR.H3_ID_ERROR],
+  ['MAX_PUSH_ID falling', (r) => r.handshake(concatBytes([SETTINGS, encodeMaxPushIdFrame(9), encodeMaxPushIdFrame(3)])), H3_ERROR.H3_ID_ERROR],
+  ['CANCEL_PUSH for a push never promised', (r) => r.handshake(concatBytes([SETTINGS, frame(FRAME.CANCEL_PUSH, [0])])), H3_ERROR.H3_ID_ERROR],
   ['closing the control stream', async (r) => (await r.handshake()).end(), H3_ERROR.H3_CLOSED_CRITICAL_STREAM],
   ['resetting the control stream', async (r) => (await settled(r, await r.handshake())).reset(0x101), H3_ERROR.H3_CLOSED_CRITICAL_STREAM],
   ['a second control stream', async (r) => { await r.handshake(); await r.uni(0x00, SETTINGS); }, H3_ERROR.H3_STREAM_CREATION_ERROR],
@@ -76,9 +77,9 @@ export function h3ControlSuite(t: Test, makePair: MakePair): void {
 
   t.test('a client closes the connection for a misbehaving server', async (t) => {
     const cases: [string, RawAction, number][] = [
-      ['GOAWAY naming a server stream', (r) => r.handshake(concat([SETTINGS, encodeGoawayFrame(1)])), H3_ERROR.H3_ID_ERROR],
-      ['GOAWAY id rising', (r) => r.handshake(concat([SETTINGS, encodeGoawayFrame(4), encodeGoawayFrame(8)])), H3_ERROR.H3_ID_ERROR],
-      ['MAX_PUSH_ID from a server', (r) => r.handshake(concat([SETTINGS, encodeMaxPushIdFrame(1)])), H3_ERROR.H3_FRAME_UNEXPECTED],
+      ['GOAWAY naming a server stream', (r) => r.handshake(concatBytes([SETTINGS, encodeGoawayFrame(1)])), H3_ERROR.H3_ID_ERROR],
+      ['GOAWAY id rising', (r) => r.handshake(concatBytes([SETTINGS, encodeGoawayFrame(4), encodeGoawayFrame(8)])), H3_ERROR.H3_ID_ERROR],
+      ['MAX_PUSH_ID from a server', (r) => r.handshake(concatBytes([SETTINGS, encodeMaxPushIdFrame(1)])), H3_ERROR.H3_FRAME_UNEXPECTED],
       ['a push stream without MAX_PUSH_ID', async (r) => { await r.handshake(); await r.uni(0x01, new Uint8Array([0])); }, H3_ERROR.H3_ID_ERROR],
       ['a server-initiated bidi stream', async (r) => { await r.handshake(); await r.quic.openBidiStream().write(frame(FRAME.HEADERS, [0, 0, 0xd9])); }, H3_ERROR.H3_STREAM_CREATION_ERROR],
     ];
@@ -101,7 +102,7 @@ export function h3ControlSuite(t: Test, makePair: MakePair): void {
     const client = new H3Connection(quic.client, { role: 'client' });
     quic.server.onStream = (stream) => {
       if (stream.kind !== 'bidi') return;
-      void stream.write(concat([frame(FRAME.PUSH_PROMISE, [0, 0, 0, 0xd1]), headersFrame([[':status', '200']])])).catch(() => undefined);
+      void stream.write(concatBytes([frame(FRAME.PUSH_PROMISE, [0, 0, 0, 0xd1]), headersFrame([[':status', '200']])])).catch(() => undefined);
     };
     await client.start();
     try {
@@ -136,7 +137,7 @@ export function h3ControlSuite(t: Test, makePair: MakePair): void {
         while ([...seen.values()].filter((c) => c.length > 0).length < 3) await new Promise((r) => setTimeout(r, 5));
       })());
       await new Promise((r) => setTimeout(r, 50));
-      const streams = [...seen.entries()].map(([id, chunks]) => [id, concat(chunks)] as const);
+      const streams = [...seen.entries()].map(([id, chunks]) => [id, concatBytes(chunks)] as const);
       t.same(streams.map(([id]) => id % 4), [3, 3, 3], 'three server-initiated uni streams');
       const byType = new Map(streams.map(([id, b]) => [b[0], { id, b }]));
       t.same([...byType.keys()].sort(), [0, 2, 3]);
@@ -171,11 +172,11 @@ export function h3ControlSuite(t: Test, makePair: MakePair): void {
       const greaseId = 0x1f * 0x2a2a2a2a + 0x21;
       const chromeSettings = settingsFrame([[0x1, 65536], [0x6, 262144], [0x7, 100], [0x33, 1], [greaseId, 0x1234], [0x5a5a5a, 7]]);
       // SETTINGS, then a reserved frame and a PRIORITY_UPDATE, both unknown here.
-      await raw.uni(0x00, concat([chromeSettings, frame(0x1f * 3 + 0x21, [1, 2, 3]), frame(0xf0700, [0, 0x75, 0x3d, 0x31])]));
+      await raw.uni(0x00, concatBytes([chromeSettings, frame(0x1f * 3 + 0x21, [1, 2, 3]), frame(0xf0700, [0, 0x75, 0x3d, 0x31])]));
       await raw.uni(0x02, new Uint8Array([0x20])); // Set Dynamic Table Capacity 0: legal
       await raw.uni(0x03, new Uint8Array([0x41])); // Stream Cancellation of stream 1: legal
       const unknown = await raw.uni(0x1f * 5 + 0x21, bytes('grease stream'));
-      const unknownBig = await raw.uni(0x54, concat([encodeVarint(0), bytes('no WebTransport here')]));
+      const unknownBig = await raw.uni(0x54, concatBytes([encodeVarint(0), bytes('no WebTransport here')]));
       const res = await within(raw.exchange(headersFrame([...getRequest('/'), ['user-agent', 'Chromium/120']])));
       t.equal(res.resetCode, undefined);
       t.equal(Buffer.from(res.body).toString(), 'hi Chromium/120');

@@ -6,7 +6,7 @@ import { encodeGoawayFrame } from '../../../../src/transport/h3/frames.js';
 import type { H3Request } from '../../../../src/transport/h3/request.js';
 import { collect } from '../../../../src/transport/h3/request.js';
 import { SETTING } from '../../../../src/transport/h3/settings.js';
-import { concat } from '../../../../src/transport/h3/stream-util.js';
+import { concatBytes } from '../../../../src/transport/bytes.js';
 import type { QuicBidiStream } from '../../../../src/transport/quic/types.js';
 import { decodeVarint, encodeVarint } from '../../../../src/transport/varint.js';
 import {
@@ -76,7 +76,7 @@ export function h3GoawaySuite(t: Test, makePair: MakePair): void {
       const second = client.request(getRequest('/b'));
       await within(two.promise);
       const low = Math.min(...streams.map((s) => s.id));
-      await raw.handshake(concat([settingsFrame([[0x6, 1000]]), encodeGoawayFrame(low + 4)]));
+      await raw.handshake(concatBytes([settingsFrame([[0x6, 1000]]), encodeGoawayFrame(low + 4)]));
       const err = await rejection(within(second));
       t.ok(H3Error.isH3(err, H3_ERROR.H3_REQUEST_REJECTED), 'the request the server never processed');
       t.equal((err as H3Error).remote, true);
@@ -172,7 +172,7 @@ export function h3GoawaySuite(t: Test, makePair: MakePair): void {
       pair.server.onBidiStream(0x41, (stream) => {
         void (async () => {
           const got = await collect(stream);
-          await stream.write(concat([bytes('pong:'), got]));
+          await stream.write(concatBytes([bytes('pong:'), got]));
           await stream.end();
         })();
       });
@@ -194,14 +194,14 @@ export function h3GoawaySuite(t: Test, makePair: MakePair): void {
       const sessionId = encodeVarint(res.stream.id);
 
       const uni = await pair.client.openUniStream(0x54);
-      await uni.write(concat([sessionId, bytes('datagram-ish')]));
+      await uni.write(concatBytes([sessionId, bytes('datagram-ish')]));
       await uni.end();
       await within(uniSeen.promise);
       t.equal(decodeVarint(uniPayload)?.value, res.stream.id, 'the uni handler starts right after the type');
       t.equal(text(uniPayload.subarray(sessionId.length)), 'datagram-ish');
 
       const bidi = await pair.client.openBidiStream(0x41);
-      await bidi.write(concat([sessionId, bytes('ping')]));
+      await bidi.write(concatBytes([sessionId, bytes('ping')]));
       await bidi.end();
       const back = await within(collect(bidi));
       t.equal(text(back.subarray(0, 5)), 'pong:');

@@ -7,7 +7,7 @@ import type { Test } from 'tap';
 import { H3_ERROR, h3ErrorName } from '../../../../src/transport/h3/errors.js';
 import { encodeFrame, encodeFrameHeader, FRAME } from '../../../../src/transport/h3/frames.js';
 import type { HeaderList } from '../../../../src/transport/h3/headers.js';
-import { concat } from '../../../../src/transport/h3/stream-util.js';
+import { concatBytes } from '../../../../src/transport/bytes.js';
 import { encodeVarint } from '../../../../src/transport/varint.js';
 import { bytes, closedWithin, getRequest, h3Pair, headersFrame, RawPeer, within, type MakePair } from './h3-harness.js';
 
@@ -18,21 +18,21 @@ const hex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/\s/
 /** Connection errors on a request stream: [what, bytes (FIN after), expected code]. */
 const CONNECTION_ERRORS: [string, Uint8Array, number][] = [
   ['DATA before HEADERS', data('early'), H3_ERROR.H3_FRAME_UNEXPECTED],
-  ['SETTINGS on a request stream', concat([GET, encodeFrame(FRAME.SETTINGS, new Uint8Array(0))]), H3_ERROR.H3_FRAME_UNEXPECTED],
-  ['GOAWAY on a request stream', concat([encodeFrame(FRAME.GOAWAY, hex('00')), GET]), H3_ERROR.H3_FRAME_UNEXPECTED],
-  ['MAX_PUSH_ID on a request stream', concat([GET, encodeFrame(FRAME.MAX_PUSH_ID, hex('00'))]), H3_ERROR.H3_FRAME_UNEXPECTED],
-  ['PUSH_PROMISE from a client', concat([GET, encodeFrame(FRAME.PUSH_PROMISE, hex('000000'))]), H3_ERROR.H3_FRAME_UNEXPECTED],
-  ['HTTP/2 PING frame type', concat([GET, encodeFrame(0x6, new Uint8Array(8))]), H3_ERROR.H3_FRAME_UNEXPECTED],
+  ['SETTINGS on a request stream', concatBytes([GET, encodeFrame(FRAME.SETTINGS, new Uint8Array(0))]), H3_ERROR.H3_FRAME_UNEXPECTED],
+  ['GOAWAY on a request stream', concatBytes([encodeFrame(FRAME.GOAWAY, hex('00')), GET]), H3_ERROR.H3_FRAME_UNEXPECTED],
+  ['MAX_PUSH_ID on a request stream', concatBytes([GET, encodeFrame(FRAME.MAX_PUSH_ID, hex('00'))]), H3_ERROR.H3_FRAME_UNEXPECTED],
+  ['PUSH_PROMISE from a client', concatBytes([GET, encodeFrame(FRAME.PUSH_PROMISE, hex('000000'))]), H3_ERROR.H3_FRAME_UNEXPECTED],
+  ['HTTP/2 PING frame type', concatBytes([GET, encodeFrame(0x6, new Uint8Array(8))]), H3_ERROR.H3_FRAME_UNEXPECTED],
   ['HEADERS cut short by FIN', GET.subarray(0, GET.length - 2), H3_ERROR.H3_FRAME_ERROR],
   ['frame type varint cut short by FIN', hex('40'), H3_ERROR.H3_FRAME_ERROR],
-  ['frame length varint cut short by FIN', concat([GET, hex('00 80 00')]), H3_ERROR.H3_FRAME_ERROR],
-  ['DATA cut short by FIN', concat([GET, encodeFrameHeader(FRAME.DATA, 10), bytes('abc')]), H3_ERROR.H3_FRAME_ERROR],
+  ['frame length varint cut short by FIN', concatBytes([GET, hex('00 80 00')]), H3_ERROR.H3_FRAME_ERROR],
+  ['DATA cut short by FIN', concatBytes([GET, encodeFrameHeader(FRAME.DATA, 10), bytes('abc')]), H3_ERROR.H3_FRAME_ERROR],
   ['QPACK dynamic table reference', encodeFrame(FRAME.HEADERS, hex('0000 80')), H3_ERROR.QPACK_DECOMPRESSION_FAILED],
   ['QPACK Required Insert Count 1', encodeFrame(FRAME.HEADERS, hex('0100 d1')), H3_ERROR.QPACK_DECOMPRESSION_FAILED],
   ['QPACK Huffman with EOS', encodeFrame(FRAME.HEADERS, hex('0000 d1 d7 51 84 ffffffff')), H3_ERROR.QPACK_DECOMPRESSION_FAILED],
   ['QPACK static index past the table', encodeFrame(FRAME.HEADERS, hex('0000 ff 30')), H3_ERROR.QPACK_DECOMPRESSION_FAILED],
-  ['DATA after trailers', concat([GET, headersFrame([['x-t', '1']]), data('late')]), H3_ERROR.H3_FRAME_UNEXPECTED],
-  ['a second set of trailers', concat([GET, headersFrame([['x-t', '1']]), headersFrame([['x-t', '2']])]), H3_ERROR.H3_FRAME_UNEXPECTED],
+  ['DATA after trailers', concatBytes([GET, headersFrame([['x-t', '1']]), data('late')]), H3_ERROR.H3_FRAME_UNEXPECTED],
+  ['a second set of trailers', concatBytes([GET, headersFrame([['x-t', '1']]), headersFrame([['x-t', '2']])]), H3_ERROR.H3_FRAME_UNEXPECTED],
 ];
 
 /** Stream errors that never touch the connection: [what, bytes, expected code]. */
@@ -44,9 +44,9 @@ function streamErrors(): [string, Uint8Array, number][] {
     ['pseudo-header after a field', headers([[':method', 'GET'], ['x', '1'], [':scheme', 'https'], [':authority', 'h'], [':path', '/']]), H3_ERROR.H3_MESSAGE_ERROR],
     ['connection-specific field', headers([...getRequest('/'), ['connection', 'keep-alive']]), H3_ERROR.H3_MESSAGE_ERROR],
     [':protocol without extended CONNECT', headers([[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'https'], [':authority', 'h'], [':path', '/']]), H3_ERROR.H3_MESSAGE_ERROR],
-    ['pseudo-header in trailers', concat([GET, headers([[':path', '/']])]), H3_ERROR.H3_MESSAGE_ERROR],
-    ['body longer than content-length', concat([headers([...getRequest('/', 'POST'), ['content-length', '2']]), data('abc')]), H3_ERROR.H3_MESSAGE_ERROR],
-    ['body shorter than content-length', concat([headers([...getRequest('/', 'POST'), ['content-length', '9']]), data('abc')]), H3_ERROR.H3_MESSAGE_ERROR],
+    ['pseudo-header in trailers', concatBytes([GET, headers([[':path', '/']])]), H3_ERROR.H3_MESSAGE_ERROR],
+    ['body longer than content-length', concatBytes([headers([...getRequest('/', 'POST'), ['content-length', '2']]), data('abc')]), H3_ERROR.H3_MESSAGE_ERROR],
+    ['body shorter than content-length', concatBytes([headers([...getRequest('/', 'POST'), ['content-length', '9']]), data('abc')]), H3_ERROR.H3_MESSAGE_ERROR],
     ['field section over MAX_FIELD_SECTION_SIZE', headers([...getRequest('/'), ['x-big', 'v'.repeat(5000)]]), H3_ERROR.H3_EXCESSIVE_LOAD],
     ['FIN before any HEADERS', new Uint8Array(0), H3_ERROR.H3_REQUEST_INCOMPLETE],
     ['only unknown frames, then FIN', encodeFrame(0x21, bytes('grease')), H3_ERROR.H3_REQUEST_INCOMPLETE],
@@ -111,8 +111,8 @@ export function h3RequestErrorSuite(t: Test, makePair: MakePair): void {
     const pair = await h3Pair(makePair, readAll);
     try {
       const grease = (n: number): Uint8Array => encodeFrame(0x1f * n + 0x21, bytes('x'.repeat(n)));
-      const huge = concat([encodeVarint(0x1fn * 2n ** 50n + 0x21n), encodeVarint(3), bytes('abc')]);
-      const request = concat([
+      const huge = concatBytes([encodeVarint(0x1fn * 2n ** 50n + 0x21n), encodeVarint(3), bytes('abc')]);
+      const request = concatBytes([
         grease(1), huge, headersFrame(getRequest('/', 'POST')), grease(2), data('he'), encodeFrame(0xf0700, hex('00')),
         data('llo'), grease(3), headersFrame([['x-trailer', 'yes']]), grease(4),
       ]);
