@@ -212,6 +212,7 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     let hold = false;
     if (stirred && !this.established && !this.closeInfo && !this.closingLocally && q.isEstablished()) {
       this.established = true;
+      this.due = true; // the handshake's last flight (a server's HANDSHAKE_DONE) goes at once, never as a delayed ACK
       this.alpn = decoder.decode(q.applicationProto());
       this.hooks.established?.();
     }

@@ -22,8 +22,11 @@ t.test('a connection over loopback really sends loopback-sized packets', { timeo
   t.teardown(() => c.close());
   const max = c.maxDatagramSize() ?? 0;
   t.ok(max > 10_000, `a datagram may be ${max} bytes, far over the Internet-safe 1350`);
-  c.sendDatagram(new Uint8Array(10_000));
-  const end = Date.now() + 5000;
-  while (received.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-  t.same(received, [10_000], 'and a 10,000-byte datagram arrives whole');
+  // Datagrams are unreliable (a busy host may drop one): send again, up to five times.
+  for (let attempt = 0; attempt < 5 && received.length === 0; attempt++) {
+    c.sendDatagram(new Uint8Array(10_000));
+    const end = Date.now() + 1000;
+    while (received.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  }
+  t.same(received.slice(0, 1), [10_000], 'and a 10,000-byte datagram arrives whole');
 });
