@@ -78,9 +78,11 @@ export class H3Connection implements H3Internals {
     this.started = true;
     checkLocalSettings(this.localSettings);
     this.quic.onStream = (stream) => this.incoming(stream);
-    const control = this.quic.openUniStream();
-    const encoder = this.quic.openUniStream();
-    const decoder = this.quic.openUniStream();
+    // Written once and open for the connection's life; a peer may not stop them (RFC 9114
+    // §6.2.1), so nothing looks for a STOP_SENDING on them after every packet.
+    const control = this.quic.openUniStream({ watchWhileIdle: false });
+    const encoder = this.quic.openUniStream({ watchWhileIdle: false });
+    const decoder = this.quic.openUniStream({ watchWhileIdle: false });
     this.control = control;
     const settings = encodeFrame(FRAME.SETTINGS, encodeSettingsPayload(this.localSettings));
     const grease = this.options.grease ? encodeGreaseFrame() : new Uint8Array(0);

@@ -50,6 +50,8 @@ export const TRANSPORT_DEFAULTS = {
   maxStreamsBidi: 2048,
   maxStreamsUni: 1024,
   datagramQueueLength: 1024,
+  /** The ACK delay we promise the peer (RFC 9000 §18.2): AckDelay waits less than this. */
+  maxAckDelayMs: 25,
 } as const;
 
 function applyTransport(c: Config, alpn: string[], t: TransportOptions): void {
@@ -57,6 +59,7 @@ function applyTransport(c: Config, alpn: string[], t: TransportOptions): void {
   c.setApplicationProtos(alpn);
   c.setMaxIdleTimeout(t.idleTimeoutMs ?? d.idleTimeoutMs);
   c.setMaxRecvUdpPayloadSize(d.maxRecvUdpPayload);
+  c.setMaxAckDelay(d.maxAckDelayMs);
   c.setMaxSendUdpPayloadSize(t.maxUdpPayload ?? d.maxUdpPayload);
   c.setInitialMaxData(d.initialMaxData);
   c.setInitialMaxStreamDataBidiLocal(d.initialMaxStreamData);

@@ -113,7 +113,9 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
   /** Datagrams wait in quiche's bounded queue until a handler is set. */
   set onDatagram(handler: ((bytes: Uint8Array) => void) | undefined) {
     this.datagramHandler = handler;
-    if (handler) this.endpoint.schedule(this);
+    if (!handler) return;
+    this.stirred = true; // flushes read datagrams only after packets came in
+    this.endpoint.schedule(this);
   }
 
   openBidiStream(): QuicBidiStream {
@@ -121,9 +123,9 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     return this.streams.openBidi();
   }
 
-  openUniStream(): QuicUniSendStream {
+  openUniStream(options?: { watchWhileIdle?: boolean }): QuicUniSendStream {
     this.assertOpen();
-    return this.streams.openUni();
+    return this.streams.openUni(options?.watchWhileIdle ?? true);
   }
 
   sendDatagram(bytes: Uint8Array): void {
@@ -222,7 +224,7 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
       // it (and the STOP_SENDING code) at once.
       if (stirred) this.writes.checkIdle();
       const delivered = stirred ? this.streams.readAll(q) : 0;
-      this.readDatagrams();
+      if (stirred) this.readDatagrams();
       this.writes.retryBlocked();
       // Request or response data was just handed to the application, whose answer
       // comes in later microtasks: sending now would put our ACK in a packet of its own

@@ -16,6 +16,8 @@ export class StreamTable {
   private readonly streams = new Map<number, AnyStream>();
   private readonly incoming: Array<BidiStream | UniRecvStream> = [];
   private handler: ((stream: QuicIncomingStream) => void) | undefined;
+  /** The stream readAll last pulled: asked about first next time. */
+  private hot: AnyStream | undefined;
   private nextBidi: number;
   private nextUni: number;
   private readonly peerBidi: PeerStreamIds;
@@ -49,8 +51,8 @@ export class StreamTable {
     return s;
   }
 
-  openUni(): UniSendStream {
-    const s = new UniSendStream(this.io, this.nextUni);
+  openUni(watchWhileIdle: boolean): UniSendStream {
+    const s = new UniSendStream(this.io, this.nextUni, watchWhileIdle);
     this.nextUni += 4;
     this.streams.set(s.id, s);
     return s;
@@ -58,6 +60,7 @@ export class StreamTable {
 
   /** Both sides of a stream are done: forget it. */
   forget(id: number): void {
+    if (this.hot?.id === id) this.hot = undefined;
     this.streams.delete(id);
   }
 
@@ -74,10 +77,19 @@ export class StreamTable {
   readAll(quiche: Connection): number {
     if (!quiche.isReadable()) return 0;
     let count = 0;
+    // Most packets carry data for the stream the last one did (a subscription's pushes, a
+    // transfer): ask about it first, and stop there when it was all there was.
+    const hot = this.hot;
+    if (hot?.reader !== undefined && quiche.streamReadable(hot.id)) {
+      if ((hot.id & 2) === 0) count++;
+      hot.reader.pull();
+      if (!quiche.isReadable()) return count;
+    }
     if (this.streams.size <= PROBE_STREAMS) {
       for (const [id, s] of this.streams) {
-        if (s.reader === undefined || !quiche.streamReadable(id)) continue;
+        if (s === hot || s.reader === undefined || !quiche.streamReadable(id)) continue;
         if ((id & 2) === 0) count++;
+        this.hot = s;
         s.reader.pull();
       }
       count += this.probePeer(quiche, this.peerBidi) + this.probePeer(quiche, this.peerUni);
@@ -93,6 +105,7 @@ export class StreamTable {
         s = this.accept(id);
       }
       if ((id & 2) === 0) count++;
+      this.hot = s;
       s.reader?.pull();
     }
     return count;
@@ -105,6 +118,7 @@ export class StreamTable {
       if (!this.claimPeerStream(id)) break;
       const s = this.accept(id);
       if ((id & 2) === 0) count++;
+      this.hot = s;
       s.reader?.pull();
     }
     return count;
@@ -122,6 +136,7 @@ export class StreamTable {
     // Streams not yet handed to onStream are in the map too.
     const streams = [...this.streams.values()];
     this.streams.clear();
+    this.hot = undefined;
     for (const s of streams) {
       s.reader?.fail(err);
       s.writer?.fail(err);

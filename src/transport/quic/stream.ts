@@ -63,8 +63,9 @@ export class UniSendStream implements QuicUniSendStream {
   constructor(
     io: StreamIo,
     readonly id: number,
+    watchWhileIdle = true,
   ) {
-    this.writer = new StreamWriter(io, id, () => io.streamDone(id));
+    this.writer = new StreamWriter(io, id, () => io.streamDone(id), false, watchWhileIdle);
   }
 
   write(bytes: Uint8Array): Promise<void> {

@@ -52,7 +52,13 @@ export interface QuicConnection {
   readonly alpn: string;
   readonly remoteAddress: { host: string; port: number };
   openBidiStream(): QuicBidiStream;
-  openUniStream(): QuicUniSendStream;
+  /**
+   * A stream of ours to the peer. With `watchWhileIdle: false`, a STOP_SENDING from the
+   * peer is learned at the next write instead of being looked for after every packet
+   * while nothing is being written: for streams written once and then left open for the
+   * connection's life (HTTP/3's control and QPACK streams, which a peer may not stop).
+   */
+  openUniStream(options?: { watchWhileIdle?: boolean }): QuicUniSendStream;
   /** Called for each stream the peer opens (set before the handshake completes to miss none). */
   onStream: ((stream: QuicIncomingStream) => void) | undefined;
   /** QUIC DATAGRAM frames (RFC 9221); sendDatagram throws if the peer does not accept them. */

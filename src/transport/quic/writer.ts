@@ -52,9 +52,11 @@ export class StreamWriter {
     readonly id: number,
     private readonly onFinished: () => void,
     peerOpened = false,
+    /** Whether the connection looks for a STOP_SENDING while nothing is being written (see QuicConnection.openUniStream). */
+    private readonly watchWhileIdle = true,
   ) {
     this.known = peerOpened;
-    if (peerOpened) io.watchStop(this, true);
+    if (peerOpened) this.idle();
   }
 
   /** Bytes passed to write() that quiche has not accepted yet. */
@@ -71,7 +73,7 @@ export class StreamWriter {
       const n = this.send(bytes, false);
       if (n === FAILED) return Promise.reject(this.error);
       if (n === bytes.length) {
-        this.io.watchStop(this, true);
+        this.idle();
         return RESOLVED;
       }
       offset = Math.max(n, 0);
@@ -133,7 +135,12 @@ export class StreamWriter {
     }
     this.pending = [];
     this.head = 0;
-    if (!this.finished) this.io.watchStop(this, true);
+    if (!this.finished) this.idle();
+  }
+
+  /** Nothing left to write for now: the connection watches for a STOP_SENDING (unless told not to). */
+  private idle(): void {
+    if (this.watchWhileIdle) this.io.watchStop(this, true);
   }
 
   /**
