@@ -30,6 +30,13 @@ export interface JournaledBackend extends Backend {
   getJournal(since: number, limit?: number): Promise<JournalAnswer>;
   /** Releases files and connections; further calls reject with CLOSED. */
   close(): Promise<void>;
+  /**
+   * Optional: hands over the entries of each write made through this object right after
+   * its COMMIT, in sequence order, so a server need not read back what it just wrote.
+   * Changes made elsewhere (another process on the same file) are not included: a gap in
+   * the sequence says to read them with getJournal. Returns a function that stops it.
+   */
+  onJournal?(listener: (entries: readonly JournalEntry[]) => void): () => void;
 }
 
 export function isJournaled(backend: Backend): backend is JournaledBackend {

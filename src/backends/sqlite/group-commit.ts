@@ -9,6 +9,8 @@ export interface JobOutcome<T> {
 }
 
 export interface CommitHooks {
+  /** Runs first in each transaction, holding the write lock (catch up with other processes' commits). */
+  began?(): void;
   /** Runs inside the transaction after the last job, before COMMIT. */
   beforeCommit(): void;
   /** Saves in-memory state that writes advance (the sequence counter)... */
@@ -121,7 +123,6 @@ export class GroupCommit {
   }
 
   #commit(jobs: Job[]): void {
-    const start = this.#hooks.mark();
     try {
       this.#sql.begin.run();
     } catch (error) {
@@ -130,8 +131,11 @@ export class GroupCommit {
       return;
     }
     this.#retryDelay = RETRY_MIN_MS;
+    let start = this.#hooks.mark();
     let results: Result[];
     try {
+      this.#hooks.began?.();
+      start = this.#hooks.mark();
       results = jobs.map((job) => this.#runJob(job));
       this.#hooks.beforeCommit();
       this.#sql.commit.run();

@@ -5,7 +5,7 @@ import { normalizeLabel } from '../../tree/labels.js';
 import { nodeFromState, type NodeState, type TreeNode } from '../../tree/tree-node.js';
 import type { NodeListener, Transaction } from '../backend.js';
 import { checkedStates, pageLabels, relativeLabel, relativeRule, unsupportedLayers, parsePlainRule } from '../backend-helpers.js';
-import type { JournalAnswer, JournaledBackend } from '../journal.js';
+import type { JournalAnswer, JournalEntry, JournaledBackend } from '../journal.js';
 import { ListenerRegistry } from '../listener-registry.js';
 import { checkTransaction } from '../transaction-rules.js';
 import { storageError } from './errors.js';
@@ -29,6 +29,12 @@ export interface SqliteBackendOptions {
 }
 
 export const DEFAULT_JOURNAL_RETENTION = 100_000;
+
+/** A label a write changed, and its new state (undefined: deleted). */
+interface Change {
+  readonly label: string;
+  readonly state: NodeState | undefined;
+}
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 function integerOption(value: number | undefined, fallback: number, what: string, min: number): number {
@@ -50,6 +56,7 @@ export class SqliteBackend implements JournaledBackend {
   readonly #store: SqliteStore;
   readonly #commit: GroupCommit;
   readonly #listeners = new ListenerRegistry();
+  readonly #journalTaps = new Set<(entries: readonly JournalEntry[]) => void>();
   #closed: Promise<void> | undefined;
 
   constructor(options: SqliteBackendOptions) {
@@ -70,6 +77,7 @@ export class SqliteBackend implements JournaledBackend {
     }
     const store = this.#store;
     this.#commit = new GroupCommit(this.#db, this.#path, busyTimeoutMs, {
+      began: () => store.catchUp(),
       beforeCommit: () => store.trimJournal(),
       mark: () => store.latest,
       restore: (mark) => {
@@ -103,8 +111,9 @@ export class SqliteBackend implements JournaledBackend {
     const states = checkedStates(nodes, this.#maxContentBytes);
     if (states.length === 0) return true;
     return this.#write(() => {
+      const first = this.#store.latest + 1;
       for (const state of states) this.#store.put(state);
-      return { value: true, after: () => states.forEach((state) => this.#notify(state.labelRule, state)) };
+      return this.#changed(true, first, states.map((state) => ({ label: state.labelRule, state })));
     });
   }
 
@@ -112,8 +121,9 @@ export class SqliteBackend implements JournaledBackend {
     this.#live();
     const canonical = normalizeLabel(label);
     return this.#write(() => {
+      const first = this.#store.latest + 1;
       const removed = this.#store.deleteSubtree(canonical);
-      return { value: removed.length > 0, after: () => removed.forEach((gone) => this.#notify(gone, undefined)) };
+      return this.#changed(removed.length > 0, first, removed.map((label) => ({ label, state: undefined })));
     });
   }
 
@@ -162,7 +172,8 @@ export class SqliteBackend implements JournaledBackend {
     return this.#write(() => {
       const check = checkTransaction(frozen, (label) => this.#store.version(label), this.#maxContentBytes);
       if (!check.ok) return { value: false };
-      const notices: Array<{ label: string; state: NodeState | undefined }> = [];
+      const first = this.#store.latest + 1;
+      const notices: Change[] = [];
       for (const write of check.writes) {
         if (write.state) {
           this.#store.put(write.state);
@@ -171,7 +182,7 @@ export class SqliteBackend implements JournaledBackend {
           for (const gone of this.#store.deleteSubtree(write.label)) notices.push({ label: gone, state: undefined });
         }
       }
-      return { value: true, after: () => notices.forEach(({ label, state }) => this.#notify(label, state)) };
+      return this.#changed(true, first, notices);
     });
   }
 
@@ -186,6 +197,11 @@ export class SqliteBackend implements JournaledBackend {
 
   deregisterNodeListener(name: string, rule: string): void {
     this.#listeners.deregister(name, rule);
+  }
+
+  onJournal(listener: (entries: readonly JournalEntry[]) => void): () => void {
+    this.#journalTaps.add(listener);
+    return () => void this.#journalTaps.delete(listener);
   }
 
   notifyListeners(label: string, node: TreeNode | undefined): void {
@@ -243,6 +259,30 @@ export class SqliteBackend implements JournaledBackend {
 
   #write<T>(run: () => JobOutcome<T>): Promise<T> {
     return this.#commit.submit(run);
+  }
+
+  /**
+   * A write job's outcome: `changes` took the sequence numbers from `first` on, one
+   * each, in order (the store numbers them so). Once committed, journal taps hear of
+   * them before listeners do, so a push to a client can name its sequence.
+   */
+  #changed<T>(value: T, first: number, changes: readonly Change[]): JobOutcome<T> {
+    return {
+      value,
+      after: () => {
+        if (this.#journalTaps.size > 0 && changes.length > 0) {
+          const entries = changes.map((c, i): JournalEntry => ({ sequence: first + i, label: c.label, node: c.state && nodeFromState(c.state) }));
+          for (const tap of this.#journalTaps) {
+            try {
+              tap(entries);
+            } catch (error) {
+              console.error('wwatp: a journal tap failed', error); // listeners still hear of the write
+            }
+          }
+        }
+        for (const c of changes) this.#notify(c.label, c.state);
+      },
+    };
   }
 
   #notify(label: string, state: NodeState | undefined): void {

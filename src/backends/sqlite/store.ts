@@ -28,6 +28,10 @@ export interface JournalRow {
  */
 export class SqliteStore {
   #latest: number;
+  readonly #newest: Database.Statement<[], number | null>;
+  readonly #dataVersion: Database.Statement<[], number>;
+  /** data_version when we last caught up: it moves only for other connections' commits. */
+  #seenVersion: number;
   readonly #retention: number;
   readonly #getNode: Database.Statement<[string], Buffer>;
   readonly #getSeq: Database.Statement<[string], number>;
@@ -63,8 +67,22 @@ export class SqliteStore {
       'SELECT j.seq AS seq, j.label AS label, n.node AS node FROM journal j LEFT JOIN nodes n ON n.label = j.label WHERE j.seq > ? ORDER BY j.seq LIMIT ?',
     );
     // Both tables, so a journal trimmed to nothing by hand cannot make sequences repeat.
-    const latest = db.prepare<[], number | null>('SELECT max(coalesce((SELECT max(seq) FROM journal), 0), coalesce((SELECT max(seq) FROM nodes), 0))');
-    this.#latest = latest.pluck().get() ?? 0;
+    this.#newest = db.prepare<[], number | null>('SELECT max(coalesce((SELECT max(seq) FROM journal), 0), coalesce((SELECT max(seq) FROM nodes), 0))').pluck();
+    this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.#seenVersion = this.#dataVersion.get() ?? 0;
+    this.#latest = this.#newest.get() ?? 0;
+  }
+
+  /**
+   * Inside a write transaction: when another process committed since we last looked
+   * (SQLite's data_version moved), take up numbering after its newest sequence, so
+   * numbers are never taken twice and the journal shows the other writes as a gap.
+   */
+  catchUp(): void {
+    const version = this.#dataVersion.get() ?? 0;
+    if (version === this.#seenVersion) return;
+    this.#latest = Math.max(this.#latest, this.#newest.get() ?? 0);
+    this.#seenVersion = version;
   }
 
   /** The newest sequence number taken (committed, or taken inside the open transaction). */

@@ -90,17 +90,39 @@ export class BackendJournal implements JournalSource {
   #dirty = false;
   #pumping = false;
   #closed = false;
+  readonly #untap: () => void;
 
   constructor(backend: JournaledBackend) {
     this.#backend = backend;
-    backend.registerNodeListener(LISTENER, '', true, () => this.#pump());
+    if (backend.onJournal) this.#untap = backend.onJournal((entries) => this.#take(entries));
+    else {
+      backend.registerNodeListener(LISTENER, '', true, () => this.#pump());
+      this.#untap = () => backend.deregisterNodeListener(LISTENER, '');
+    }
     void backend.latestSequence().then((seq) => {
       this.#delivered ??= seq;
     });
   }
 
+  /**
+   * Entries the backend handed over at COMMIT: passed on as they are, with no read-back
+   * on the way to the writer's answer. Anything else goes through a read of the journal:
+   * a read under way (it reads these too), or a gap (another process wrote in between).
+   */
+  #take(entries: readonly JournalEntry[]): void {
+    if (this.#closed) return;
+    if (this.#pumping || this.#delivered === undefined) return this.#pump();
+    for (const entry of entries) {
+      if (entry.sequence <= this.#delivered) continue; // a read just now delivered it
+      if (entry.sequence !== this.#delivered + 1) return this.#pump();
+      this.#delivered = entry.sequence;
+      this.#listeners.emit(entry);
+    }
+  }
+
   // Listener callbacks carry no sequence number, so each change prompts a read of the
-  // journal; `dirty` makes sure a change arriving mid-read is not left behind.
+  // journal (for a backend without onJournal, or to fill a gap); `dirty` makes sure a
+  // change arriving mid-read is not left behind.
   #pump(): void {
     this.#dirty = true;
     if (this.#pumping) return;
@@ -151,7 +173,7 @@ export class BackendJournal implements JournalSource {
 
   close(): void {
     this.#closed = true;
-    this.#backend.deregisterNodeListener(LISTENER, '');
+    this.#untap();
     this.#listeners.clear();
   }
 }

@@ -91,3 +91,56 @@ t.test('a bad since or limit is MALFORMED', async (t) => {
   await t.rejects(backend.getJournal('3' as unknown as number), { code: 'MALFORMED' });
   await t.rejects(backend.getJournal(0, -2), { code: 'MALFORMED' });
 });
+
+t.test('onJournal hands over each commit\'s entries, before listeners hear of them, as getJournal reads them', async (t) => {
+  const backend = await SqliteBackend.open({ path: tempDbPath(t) });
+  t.teardown(() => backend.close());
+  const events: string[] = [];
+  const tapped: Array<[number, string, string | null]> = [];
+  const stop = backend.onJournal((entries) => {
+    events.push(`journal ${entries.map((e) => e.sequence).join(',')}`);
+    for (const e of entries) tapped.push([e.sequence, e.label, e.node?.description ?? null]);
+  });
+  backend.registerNodeListener('all', '', true, (_b, label) => events.push(`listener ${label}`));
+  await backend.upsertNode([textNode('a', 'A'), textNode('a/x', 'X')]);
+  // One batch: a transaction that fails inside it gives its numbers back to the next call.
+  const bad = [
+    { parent: { priorVersion: 0, label: 'a', node: textNode('a', 'A1', 1) }, children: [] },
+    { parent: { priorVersion: undefined, label: 'v', node: { labelRule: 'v' } as unknown as TreeNode }, children: [] },
+  ];
+  const batch = await Promise.allSettled([
+    backend.deleteNode('a'),
+    backend.upsertNode([textNode('a', 'A again')]),
+    backend.applyTransaction(bad),
+    backend.applyTransaction([{ parent: { priorVersion: 9, label: 'a', node: textNode('a', 'stale', 10) }, children: [] }]),
+    backend.upsertNode([textNode('b', 'B')]),
+  ]);
+  t.same(batch.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+  t.same(tapped.map(([seq, label]) => [seq, label]), [[1, 'a'], [2, 'a/x'], [3, 'a'], [4, 'a/x'], [5, 'a'], [6, 'b']], 'gap-free, in order, nothing from the failed or refused calls');
+  t.same(tapped.map((e) => e[2]), ['A', 'X', null, null, 'A again', 'B'], 'each entry carries the node as that write left it');
+  t.same(rows(await backend.getJournal(0)).map(([seq, label]) => [seq, label]), tapped.map(([seq, label]) => [seq, label]), 'the same entries getJournal reads back');
+  t.same(events, [
+    'journal 1,2', 'listener a', 'listener a/x',
+    'journal 3,4', 'listener a', 'listener a/x',
+    'journal 5', 'listener a',
+    'journal 6', 'listener b',
+  ], 'each write\'s entries come before its listener calls');
+  stop();
+  await backend.upsertNode([textNode('c')]);
+  t.equal(tapped.length, 6, 'nothing after the tap is stopped');
+});
+
+t.test('a write after another process wrote to the file numbers on from its entries', async (t) => {
+  const path = tempDbPath(t);
+  const mine = await SqliteBackend.open({ path });
+  t.teardown(() => mine.close());
+  const tapped: number[] = [];
+  mine.onJournal((entries) => tapped.push(...entries.map((e) => e.sequence)));
+  await mine.upsertNode([textNode('a')]);
+  const other = await SqliteBackend.open({ path });
+  await other.upsertNode([textNode('b'), textNode('c')]);
+  await other.close();
+  t.equal(await mine.upsertNode([textNode('d')]), true, 'no sequence number is taken twice');
+  t.same(tapped, [1, 4], 'the tap shows the other writes as a gap');
+  t.same(rows(await mine.getJournal(0)).map(([seq, label]) => [seq, label]), [[1, 'a'], [2, 'b'], [3, 'c'], [4, 'd']]);
+});
