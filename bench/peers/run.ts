@@ -49,7 +49,8 @@ const treeNodes = treeShape.subtrees * (1 + subtreeSize(treeShape));
 const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: n >= 100 ? 0 : 2 });
 const log = (text: string): void => console.log(`  ${text}`);
 
-const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
+// bench/results/ of the project, from bench/peers/ (source) or dist/bench/peers/ (built)
+const resultsDir = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../results/' : '../../../bench/results/', import.meta.url));
 const machine = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 const chartSubtitle = (date: string): string => `${date} · ${machine} · fsync before acknowledging: SQLite synchronous=FULL, etcd defaults, ZooKeeper forceSync=yes`;
 const CHART_TITLE = 'wwatp beside etcd and ZooKeeper (bench:peers)';

@@ -65,10 +65,12 @@ export interface WwatpOptions {
 /** Starts the wwatp server (SqliteBackend, synchronous=FULL) in a process of its own. */
 export async function startWwatp(options: WwatpOptions = {}): Promise<PeerSystem> {
   const dir = tempDir('wwatp');
-  const script = fileURLToPath(new URL('./wwatp-server.ts', import.meta.url));
-  // The child runs TypeScript too: give it tsx's loader (and the profiler when asked).
+  // Built (npm run bench:peers), the server runs the compiled JavaScript a user runs; from
+  // the sources (tsx), it runs TypeScript too and needs tsx's loader.
+  const source = import.meta.url.endsWith('.ts');
+  const script = fileURLToPath(new URL(source ? './wwatp-server.ts' : './wwatp-server.js', import.meta.url));
   const inherited = process.execArgv.filter((a) => !a.startsWith('--cpu-prof'));
-  const execArgv = inherited.some((a) => a.includes('tsx')) ? inherited : [...inherited, '--import', 'tsx'];
+  const execArgv = !source || inherited.some((a) => a.includes('tsx')) ? inherited : [...inherited, '--import', 'tsx'];
   if (options.profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
   const child = spawnTracked(process.execPath, [...execArgv, script, dir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let ready: ServerReady;
