@@ -1,6 +1,7 @@
 import { WwatpError } from '../../tree/errors.js';
 import type { PropertyInfo } from '../../tree/property-layout.js';
 import type { NodeState } from '../../tree/tree-node.js';
+import { pooledCopy } from '../../tree/byte-pool.js';
 import { DEFAULT_VERSION, type Version } from '../../tree/versions.js';
 
 /**
@@ -171,8 +172,12 @@ function readVersion(r: Reader, flags: number): Version {
   return isDefault ? DEFAULT_VERSION : Object.freeze(version);
 }
 
-/** Decodes a row written by encodeNode into a frozen state for `label`. */
-export function decodeNode(label: string, buf: Buffer): NodeState {
+/**
+ * Decodes a row written by encodeNode into a frozen state for `label`. `shared`: `buf` is
+ * a view into a buffer of many rows (RowReader), so the contents are copied out and a
+ * node kept does not keep the others' bytes alive.
+ */
+export function decodeNode(label: string, buf: Buffer, shared = false): NodeState {
   const r = new Reader(buf, label);
   const format = r.u8();
   if (format !== FORMAT) r.fail(`unknown row format ${format}`);
@@ -200,6 +205,7 @@ export function decodeNode(label: string, buf: Buffer): NodeState {
   }
   // A plain Uint8Array view, not a Buffer: Buffer#slice shares memory, and the node's
   // getters rely on slice() copying so callers can never write into a stored value.
-  const propertyData = new Uint8Array(buf.buffer, buf.byteOffset + r.pos, buf.length - r.pos);
+  const view = new Uint8Array(buf.buffer, buf.byteOffset + r.pos, buf.length - r.pos);
+  const propertyData = shared ? pooledCopy(view) : view;
   return Object.freeze({ labelRule: label, description, propertyInfos, version, childNames, propertyData, queryHowTo, qaSequence });
 }

@@ -4,11 +4,7 @@ import type { LabelRule } from '../../tree/label-rule.js';
 import type { NodeState } from '../../tree/tree-node.js';
 import type { Version } from '../../tree/versions.js';
 import { decodeNode, encodeNode } from './node-codec.js';
-
-interface NodeRow {
-  label: string;
-  node: Buffer;
-}
+import { RowReader, type NodeRow } from './row-reader.js';
 
 export interface JournalRow {
   seq: number;
@@ -40,9 +36,9 @@ export class SqliteStore {
   readonly #rangeLabels: Database.Statement<[string, string], string>;
   readonly #deleteOne: Database.Statement<[string]>;
   readonly #deleteRange: Database.Statement<[string, string]>;
-  readonly #children: Database.Statement<[string], NodeRow>;
-  readonly #range: Database.Statement<[string, string], NodeRow>;
-  readonly #all: Database.Statement<[], NodeRow>;
+  readonly #children: RowReader<[string]>;
+  readonly #range: RowReader<[string, string]>;
+  readonly #all: RowReader<[]>;
   readonly #trim: Database.Statement<[number]>;
   readonly #oldest: Database.Statement<[], number | null>;
   readonly #journal: Database.Statement<[number, number], JournalRow>;
@@ -58,9 +54,9 @@ export class SqliteStore {
     this.#rangeLabels = db.prepare<[string, string], string>('SELECT label FROM nodes WHERE label >= ? AND label < ? ORDER BY label').pluck();
     this.#deleteOne = db.prepare('DELETE FROM nodes WHERE label = ?');
     this.#deleteRange = db.prepare('DELETE FROM nodes WHERE label >= ? AND label < ?');
-    this.#children = db.prepare('SELECT label, node FROM nodes WHERE parent = ? ORDER BY label');
-    this.#range = db.prepare('SELECT label, node FROM nodes WHERE label >= ? AND label < ? ORDER BY label');
-    this.#all = db.prepare('SELECT label, node FROM nodes ORDER BY label');
+    this.#children = new RowReader(db, 'WHERE parent = ?');
+    this.#range = new RowReader(db, 'WHERE label >= ? AND label < ?');
+    this.#all = new RowReader(db, '');
     this.#trim = db.prepare('DELETE FROM journal WHERE seq <= ?');
     this.#oldest = db.prepare<[], number | null>('SELECT min(seq) FROM journal').pluck();
     this.#journal = db.prepare(
@@ -147,13 +143,13 @@ export class SqliteStore {
     const depth = rule.path.includes('**') ? Infinity : segments(rule.path) - segments(prefix);
     const rows = depth === 1 ? this.#children.all(prefix) : this.rowsBelow(prefix);
     const out: NodeState[] = [];
-    for (const row of rows) if (rule.matches(row.label)) out.push(decodeNode(row.label, row.node));
+    for (const row of rows) if (rule.matches(row.label)) out.push(decodeNode(row.label, row.node, row.shared));
     return out;
   }
 
   /** Every node, parents before children (a label sorts before every label it prefixes). */
   all(): NodeState[] {
-    return this.#all.all().map((row) => decodeNode(row.label, row.node));
+    return this.#all.all().map((row) => decodeNode(row.label, row.node, row.shared));
   }
 
   /** Rows strictly below a label ('' for every row), in label order. */
