@@ -11,6 +11,8 @@ import type { WwatpSession } from './session.js';
 export interface ByteSink {
   write(bytes: Uint8Array): Promise<void>;
   end(): Promise<void>;
+  /** Puts what was written on the wire now (pushes), where the transport can. */
+  sendNow?(): void;
 }
 
 /** Replies queued past this many bytes are written before the next request is served. */
@@ -105,7 +107,11 @@ export async function serveStream(session: WwatpSession, input: AsyncIterable<Ui
             const epoch = typeof body['epoch'] === 'string' ? body['epoch'] : undefined;
             // Absent: every node travels whole, as before the field existed.
             const bodyLimit = body['bodies'] === undefined ? Infinity : field.count(body, 'bodies');
-            unsubscribe = await session.subscribe(since, (signal, payload) => void send(signal, message.requestId, payload).catch(() => unsubscribe?.()), epoch, bodyLimit);
+            // A push answers nothing, so it leaves at once rather than after every other
+            // client's push of this turn: with many watchers the first is out sooner.
+            const push = (signal: number, payload: Uint8Array): void =>
+              void send(signal, message.requestId, payload).then(() => output.sendNow?.(), () => unsubscribe?.());
+            unsubscribe = await session.subscribe(since, push, epoch, bodyLimit);
           } catch (error) {
             await send(Signal.ERROR, message.requestId, encodePayload(errorToWire(error)));
           }

@@ -174,7 +174,7 @@ async function handleRequest(request: H3Request, session: WwatpSession, maxConte
       return;
     }
     await request.respond([[':status', '200'], ['content-type', WWATP_CONTENT_TYPE]], { endStream: false });
-    await serveStream(session, request.body, { write: (b) => request.writer.write(b), end: () => request.writer.end() }, { maxMessageBytes: maxContentBytes + 1024 * 1024 });
+    await serveStream(session, request.body, { write: (b) => request.writer.write(b), end: () => request.writer.end(), sendNow: () => request.writer.sendNow() }, { maxMessageBytes: maxContentBytes + 1024 * 1024 });
     return;
   }
   await serveStatic(request, staticDir);

@@ -30,6 +30,11 @@ export class H3BodyWriter {
 
   constructor(private readonly stream: QuicWritable, private readonly options: BodyWriterOptions) {}
 
+  /** Puts what was written so far on the wire now (see QuicWritable.sendNow). */
+  sendNow(): void {
+    this.stream.sendNow?.();
+  }
+
   /** True once HEADERS were queued. */
   get headersSent(): boolean {
     return this.state !== 'idle';

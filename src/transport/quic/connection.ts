@@ -250,6 +250,11 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     this.wrote = true;
     this.endpoint.schedule(this);
   }
+  sendNow(): void {
+    // Only our own writes: whatever came in still gets its flush (and hold-back) this turn.
+    if (!this.wrote || !this.established || this.released || this.closeInfo || this.closingLocally) return;
+    this.sendPackets();
+  }
   sendHeldBack(): void {
     if ((!this.heldBack && !this.ack.waiting) || this.released || this.closeInfo || this.closingLocally) return;
     this.heldBack = false;

@@ -60,9 +60,6 @@ export class StreamReader {
         this.end();
         return;
       }
-      // quiche hands over all contiguous data that fits: a short read drained the stream,
-      // and asking again would only hear Done.
-      if (n < scratch.length) break;
     }
     this.paused = this.queued >= READ_HIGH_WATER;
   }

@@ -7,6 +7,8 @@ export interface StreamIo {
   readonly scratch: Uint8Array;
   /** quiche has something new to send (data, FIN, flow-control credit): flush this turn. */
   touched(): void;
+  /** Sends what streams wrote now (QuicWritable.sendNow). */
+  sendNow(): void;
   /**
    * Call before queuing STOP_SENDING: puts packets held back for an answer (our ACKs)
    * on the wire first. quiche 0.18 forgets a fully acked stream, and the STOP_SENDING

@@ -18,7 +18,7 @@ export class BidiStream implements QuicBidiStream {
   readonly writer: StreamWriter;
 
   constructor(
-    io: StreamIo,
+    private readonly io: StreamIo,
     readonly id: number,
     peerOpened = false,
   ) {
@@ -45,6 +45,9 @@ export class BidiStream implements QuicBidiStream {
   reset(code: number): void {
     this.writer.reset(code);
   }
+  sendNow(): void {
+    this.io.sendNow();
+  }
   /** Bytes written and not yet accepted by quiche (backpressure gauge). */
   get bufferedAmount(): number {
     return this.writer.bufferedAmount;
@@ -61,7 +64,7 @@ export class UniSendStream implements QuicUniSendStream {
   readonly writer: StreamWriter;
 
   constructor(
-    io: StreamIo,
+    private readonly io: StreamIo,
     readonly id: number,
     watchWhileIdle = true,
   ) {
@@ -76,6 +79,9 @@ export class UniSendStream implements QuicUniSendStream {
   }
   reset(code: number): void {
     this.writer.reset(code);
+  }
+  sendNow(): void {
+    this.io.sendNow();
   }
   get bufferedAmount(): number {
     return this.writer.bufferedAmount;

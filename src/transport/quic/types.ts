@@ -19,6 +19,12 @@ export interface QuicWritable {
   end(): Promise<void>;
   /** Abandons the stream (RESET_STREAM with an application error code). */
   reset(code: number): void;
+  /**
+   * Puts what was written on the wire now instead of at the end of this event-loop turn:
+   * for a write that answers nothing (a server push), which would otherwise wait behind
+   * every other connection's writes of the turn.
+   */
+  sendNow?(): void;
 }
 
 export interface QuicBidiStream extends QuicReadable, QuicWritable {

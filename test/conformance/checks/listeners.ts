@@ -113,6 +113,9 @@ export function listenerChecks(t: TestFn, ctx: Ctx): void {
     }
     const rec = recorder();
     peer.registerNodeListener('peer', ctx.at('lion'), false, rec.listener);
+    // A remote view's registration travels to the server; processNotifications() returns
+    // once it is in place. Without it, a write on another connection may get there first.
+    await peer.processNotifications();
     await target.backend.upsertNode([new TreeNode({ labelRule: ctx.at('lion'), description: 'from the first view' })]);
     await target.backend.processNotifications();
     await peer.processNotifications();
