@@ -29,6 +29,11 @@ export class AckDelay {
     this.#received++;
   }
 
+  /** Datagrams came in since the last send pass (so an ACK is owed). */
+  get owed(): boolean {
+    return this.#received > 0;
+  }
+
   /** Exactly one datagram came in since the last send pass: its ACK may wait. */
   get lone(): boolean {
     return this.#received === 1;

@@ -90,6 +90,7 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     this.streams = new StreamTable(this, isServer);
     this.writes = new WriteScheduler(quiche, (stir) => {
       if (stir) this.stirred = this.due = true;
+      else this.wrote = true; // a PING was queued
       endpoint.schedule(this);
     });
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -237,7 +238,7 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     this.heldBack = hold;
     if (hold) this.endpoint.schedule(this);
     else if (this.ackMayWait()) this.ack.wait();
-    else this.sendPackets();
+    else if (this.hasNews(stirred)) this.sendPackets();
     if (stirred) this.checkClosed();
     if (!this.released) this.timer.arm(q.timeout());
   }
@@ -312,6 +313,15 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     return this.ack.lone && !this.wrote && !this.due && this.confirmed && this.established && !this.closingLocally && !this.closeInfo;
   }
 
+  /**
+   * Whether a send pass could find anything: packets came in, streams wrote, a timer is
+   * due, an ACK is owed, or we are closing. Otherwise (the flush after sendNow already
+   * sent what a push wrote) quiche would only answer Done, a native call for nothing.
+   */
+  private hasNews(stirred: boolean): boolean {
+    return stirred || this.wrote || this.due || this.ack.owed || this.closingLocally || !this.established;
+  }
+
   private sendDelayedAck(): void {
     if (this.released) return;
     this.sendPackets();
@@ -325,7 +335,10 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
     const ep = this.endpoint;
     for (let budget = PACKETS_PER_TURN; budget > 0; budget--) {
       const buf = ep.takeBuffer(this);
-      if (!buf) return; // the endpoint reschedules us when buffers come back
+      if (!buf) {
+        this.wrote = true; // quiche still has packets: the endpoint reschedules us when buffers come back
+        return;
+      }
       let r;
       try {
         r = this.quiche.send(buf);
@@ -337,6 +350,7 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
       ep.transmit(buf, r[0], r[1].to);
       if (this.closingLocally && !this.closeInfo && ++this.sentSinceClose > MAX_PACKETS_WHILE_CLOSING) return this.abandon();
     }
+    this.wrote = true; // quiche still has packets
     ep.schedule(this); // more to send: next turn, after the poll phase had its go
   }
 
