@@ -4,13 +4,14 @@ import type { Backend } from '../../backends/backend.js';
 import { TransactionalBackend } from '../../backends/transactional-backend.js';
 import { Signal, signalName } from '../../transport/wwatp/signals.js';
 import {
-  decodePayload, encodePayload, errorToWire, field, journalAnswerToWire, journalEntriesToWire, transactionFromWire, wireMaybeNode, wireNodes,
+  decodePayload, encodePayload, errorToWire, field, journalAnswerToWire, journalEntriesToWire, transactionFromWire, wireMaybeNode,
   type DecodeLimits,
 } from '../../transport/wwatp/payloads.js';
 import type { RawMessage } from '../../transport/wwatp/message-assembler.js';
 import type { JournalEntry } from '../../backends/journal.js';
 import { stateOf, type NodeState, type TreeNode } from '../../tree/tree-node.js';
 import type { JournalSource } from './memory-journal.js';
+import { EncodedPayload, encodeNodesPayload } from './node-payloads.js';
 
 export interface Reply {
   readonly signal: number;
@@ -100,7 +101,7 @@ export class WwatpSession {
     try {
       if (this.#closed) throw new WwatpError('CLOSED', 'session closed');
       const payload = await this.#dispatch(message.signal, decodePayload(message.payload));
-      return { signal: message.signal + 1, requestId: message.requestId, payload: encodePayload(payload) };
+      return { signal: message.signal + 1, requestId: message.requestId, payload: payload instanceof EncodedPayload ? payload.bytes : encodePayload(payload) };
     } catch (error) {
       return { signal: Signal.ERROR, requestId: message.requestId, payload: encodePayload(errorToWire(error)) };
     }
@@ -122,9 +123,9 @@ export class WwatpSession {
       case Signal.DELETE:
         return { ok: await b.deleteNode(field.string(p, 'label')), latest: await this.journal.latestSequence() };
       case Signal.GET_PAGE_TREE:
-        return { nodes: wireNodes(await b.getPageTree(field.string(p, 'label'))) };
+        return encodeNodesPayload(await b.getPageTree(field.string(p, 'label')));
       case Signal.QUERY_NODES:
-        return { nodes: wireNodes(await b.queryNodes(field.string(p, 'rule'))) };
+        return encodeNodesPayload(await b.queryNodes(field.string(p, 'rule')));
       case Signal.OPEN_TXN:
         await b.openTransactionLayer(field.node(p, 'node', limits));
         return {};
@@ -133,7 +134,7 @@ export class WwatpSession {
       case Signal.APPLY_TXN:
         return { ok: await b.applyTransaction(transactionFromWire(p['tx'], limits)), latest: await this.journal.latestSequence() };
       case Signal.GET_FULL_TREE:
-        return { nodes: wireNodes(await b.getFullTree()), latest: await this.journal.latestSequence() };
+        return encodeNodesPayload(await b.getFullTree(), { latest: await this.journal.latestSequence() });
       case Signal.REGISTER_LISTENER:
         return this.#register(field.string(p, 'name'), field.string(p, 'rule'), field.boolean(p, 'childNotify'));
       case Signal.DEREGISTER: {
