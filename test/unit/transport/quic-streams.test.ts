@@ -255,3 +255,24 @@ t.test('ACKs are delayed: a packet at a time costs the receiver about one ACK pe
   await echo;
   t.ok(serverSide.stats().sentPackets - serverBefore <= 3, `the server answered in ${serverSide.stats().sentPackets - serverBefore} packets (answer, FIN, no ACK of its own)`);
 });
+
+t.test('sendNow puts what a stream wrote on the wire at once, not at the end of the turn', { timeout: 15_000 }, async (t) => {
+  // The server only reads: nothing comes back that the client would have to acknowledge.
+  let received!: (text: string) => void;
+  const got = new Promise<string>((r) => (received = r));
+  const client = (await pair(t, (sc) => {
+    sc.onStream = (s) => void readAll(s).then(received);
+  })) as QuicheConnection;
+  const s = client.openBidiStream();
+  await s.write(enc.encode('first')); // opens the stream; its packet leaves in this turn's flush
+  await new Promise((r) => setTimeout(r, 30));
+  const before = client.stats().sentPackets;
+  await s.write(enc.encode('pushed'));
+  t.equal(client.stats().sentPackets, before, 'a write alone waits for the turn');
+  s.sendNow?.();
+  t.equal(client.stats().sentPackets, before + 1, 'sendNow sent it right away');
+  await new Promise((r) => setImmediate(r));
+  t.equal(client.stats().sentPackets, before + 1, "the turn's flush found nothing more to send");
+  await s.end();
+  t.equal(await got, 'firstpushed', 'and the peer got both, in order');
+});
