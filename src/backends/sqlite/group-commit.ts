@@ -131,6 +131,8 @@ export class GroupCommit {
       return;
     }
     this.#retryDelay = RETRY_MIN_MS;
+    // The mark a rollback returns to: taken again once began() caught up with other
+    // processes, so a rolled-back batch keeps what was learned from them.
     let start = this.#hooks.mark();
     let results: Result[];
     try {

@@ -11,7 +11,7 @@ import type { RawMessage } from '../../transport/wwatp/message-assembler.js';
 import type { JournalEntry } from '../../backends/journal.js';
 import { stateOf, type NodeState, type TreeNode } from '../../tree/tree-node.js';
 import type { JournalSource } from './memory-journal.js';
-import { EncodedPayload, encodeNodesPayload } from './node-payloads.js';
+import { EncodedPayload, encodeNodesPayload, encodeWithLast } from './node-payloads.js';
 
 export interface Reply {
   readonly signal: number;
@@ -59,20 +59,14 @@ function livePush(entries: readonly JournalEntry[], bodyLimit: number): Uint8Arr
 
 /** A node's CBOR, made once however many sessions' listeners push it. */
 const nodeBytes = new WeakMap<NodeState, Uint8Array>();
-const CBOR_NULL = 0xf6;
 
 function listenerPush(name: string, rule: string, label: string, node: TreeNode | undefined, latest: number | undefined): Uint8Array {
   const fields = latest === undefined ? { name, rule, label } : { name, rule, label, latest };
-  const head = encodePayload({ ...fields, node: null });
-  if (node === undefined || head[head.length - 1] !== CBOR_NULL) return node === undefined ? head : encodePayload({ ...fields, node: wireMaybeNode(node) });
+  if (node === undefined) return encodePayload({ ...fields, node: null });
   const state = stateOf(node);
   let body = nodeBytes.get(state);
   if (!body) nodeBytes.set(state, (body = encodePayload(wireMaybeNode(node))));
-  // The map's last value is the node: its bytes go where the null stood.
-  const out = new Uint8Array(head.length - 1 + body.length);
-  out.set(head.subarray(0, head.length - 1));
-  out.set(body, head.length - 1);
-  return out;
+  return encodeWithLast(fields, 'node', body);
 }
 
 export class WwatpSession {
