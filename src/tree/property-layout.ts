@@ -20,6 +20,24 @@ export interface Slot {
   readonly end: number;
 }
 
+/**
+ * Checks that the contents hold exactly the declared properties, allocating nothing:
+ * every node read from the wire or a database passes here. On a mismatch it throws
+ * layoutSlots' error.
+ */
+export function checkLayout(infos: readonly PropertyInfo[], data: Uint8Array): void {
+  let pos = 0;
+  const end = data.length;
+  for (const info of infos) {
+    const size = propertyType(info.type).fixedSize;
+    if (size !== undefined) pos += size;
+    else if (pos + 4 <= end) pos += 4 + ((data[pos] as number) | ((data[pos + 1] as number) << 8) | ((data[pos + 2] as number) << 16)) + (data[pos + 3] as number) * 0x1000000;
+    else pos = end + 1;
+    if (pos > end) break;
+  }
+  if (pos !== end) layoutSlots(infos, data);
+}
+
 /** Walks the contents, checking that they hold exactly the declared properties. */
 export function layoutSlots(infos: readonly PropertyInfo[], data: Uint8Array): Slot[] {
   const reader = new ByteReader(data);

@@ -2,7 +2,7 @@ import { WwatpError } from './errors.js';
 import { isWellFormed } from './codecs/bytes.js';
 import { pooledCopy } from './byte-pool.js';
 import { isLink, normalizeLabel } from './labels.js';
-import { encodeSlot, layoutSlots, splice, type PropertyInfo, type Slot } from './property-layout.js';
+import { checkLayout, encodeSlot, layoutSlots, splice, type PropertyInfo, type Slot } from './property-layout.js';
 import { propertyType, type PropertyValue } from './property-types.js';
 import { DEFAULT_VERSION, makeVersion, versionsEqual, type Version, type VersionInit } from './versions.js';
 
@@ -53,13 +53,18 @@ function checkChildNames(names: unknown): readonly string[] {
   if (names === undefined) return EMPTY_STRINGS;
   if (!Array.isArray(names)) throw new WwatpError('INVALID_NODE', 'childNames must be an array of strings');
   if (names.length === 0) return EMPTY_STRINGS;
+  return checkedChildNames([...(names as unknown[])]);
+}
+
+/** `names` itself, checked and frozen (the caller gives up its array). */
+function checkedChildNames(names: unknown[]): readonly string[] {
   for (const name of names) {
     if (typeof name !== 'string') throw new WwatpError('INVALID_NODE', 'childNames must be an array of strings');
     // A relative name is one segment; a link (holding `/`) is an absolute label.
     normalizeLabel(name);
     if (!isLink(name) && (name === '.' || name === '..')) throw new WwatpError('INVALID_LABEL', `child name ${JSON.stringify(name)} is not allowed`);
   }
-  return Object.freeze([...(names as string[])]);
+  return Object.freeze(names as string[]);
 }
 
 // Nodes of one kind share one frozen propertyInfos array (bounded, so odd shapes cannot grow it forever).
@@ -121,7 +126,7 @@ function stateFromInit(init: TreeNodeInit, adoptData = false): NodeState {
     if (!(init.propertyData instanceof Uint8Array)) throw new WwatpError('INVALID_NODE', 'propertyData must be a Uint8Array');
     propertyData = adoptData ? init.propertyData : pooledCopy(init.propertyData);
   }
-  layoutSlots(propertyInfos, propertyData);
+  checkLayout(propertyInfos, propertyData);
   return Object.freeze({
     labelRule: normalizeLabel(init.labelRule),
     description: init.description === undefined ? '' : checkString(init.description, 'description'),
@@ -222,7 +227,7 @@ export class TreeNode {
   setProperties(propertyInfos: readonly PropertyInfo[], propertyData: Uint8Array): void {
     const infos = checkPropertyInfos(propertyInfos);
     const data = pooledCopy(propertyData);
-    layoutSlots(infos, data);
+    checkLayout(infos, data);
     this.#set({ propertyInfos: infos, propertyData: data });
   }
 
@@ -353,4 +358,48 @@ const TRUSTED_INIT: TreeNodeInit = { labelRule: '' };
  */
 export function stateFromFields(init: TreeNodeInit, options: { adoptData?: boolean } = {}): NodeState {
   return stateFromInit(init, options.adoptData === true);
+}
+
+/**
+ * The checked, shared propertyInfos for a shape given as flat `[type, name, type, name, ...]`
+ * pairs (the first `2 × count` entries): a decoder reads the strings into a scratch list
+ * and gets the interned array back without building an object per property.
+ */
+export function propertyInfosFromPairs(pairs: readonly string[], count: number): readonly PropertyInfo[] {
+  if (count === 0) return EMPTY_INFOS;
+  let key = '';
+  for (let i = 0; i < 2 * count; i += 2) {
+    const type = pairs[i] as string;
+    const name = pairs[i + 1] as string;
+    key += `${type.length}:${type}${name.length}:${name}`;
+  }
+  const known = internedInfos.get(key);
+  if (known) return known;
+  const infos: PropertyInfo[] = [];
+  for (let i = 0; i < 2 * count; i += 2) infos.push({ type: pairs[i] as string, name: pairs[i + 1] as string });
+  return checkPropertyInfos(infos);
+}
+
+/**
+ * stateFromFields for a decoder that read each field itself (cbor-node-reader.ts): the same
+ * checks, without a TreeNodeInit. The strings must come from well-formed UTF-8, so none
+ * holds a lone surrogate; `childNames` becomes the state's own; `propertyInfos` and
+ * `version` are already checked (propertyInfosFromPairs, versionFromFields).
+ */
+export function stateFromDecoded(
+  labelRule: string, description: string, propertyInfos: readonly PropertyInfo[], version: Version, childNames: string[],
+  propertyData: Uint8Array, queryHowTo: string | undefined, qaSequence: string | undefined, adoptData: boolean,
+): NodeState {
+  const data = propertyData.length === 0 ? EMPTY_BYTES : adoptData ? propertyData : pooledCopy(propertyData);
+  checkLayout(propertyInfos, data);
+  return Object.freeze({
+    labelRule: normalizeLabel(labelRule),
+    description,
+    propertyInfos,
+    version,
+    childNames: childNames.length === 0 ? EMPTY_STRINGS : checkedChildNames(childNames),
+    propertyData: data,
+    queryHowTo,
+    qaSequence,
+  });
 }

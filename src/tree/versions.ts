@@ -29,26 +29,31 @@ function optionalString(value: unknown, field: string): string | undefined {
 
 /** Validates and completes a version, returning a frozen value. */
 export function makeVersion(init: VersionInit = {}): Version {
-  const max = init.maxVersionSequence ?? DEFAULT_MAX_VERSION_SEQUENCE;
+  return versionFromFields(
+    init.versionNumber ?? 0, init.maxVersionSequence ?? DEFAULT_MAX_VERSION_SEQUENCE, init.policy ?? 'default',
+    init.authorialProof, init.authors, init.readers, init.collisionDepth,
+  );
+}
+
+/** makeVersion from its fields one by one (for decoders, which have no init object to hand). */
+export function versionFromFields(number: unknown, max: unknown, policy: unknown, proof: unknown, authors: unknown, readers: unknown, depth: unknown): Version {
   if (!isUint(max, MAX_VERSION_SEQUENCE_LIMIT + 1) || max < 2) {
     throw new WwatpError('INVALID_NODE', `version.maxVersionSequence must be an integer from 2 to ${MAX_VERSION_SEQUENCE_LIMIT}, got ${String(max)}`);
   }
-  const number = init.versionNumber ?? 0;
   if (!isUint(number, max)) {
     throw new WwatpError('INVALID_NODE', `version.versionNumber must be an integer from 0 to ${max - 1}, got ${String(number)}`);
   }
-  const policy = init.policy ?? 'default';
   if (typeof policy !== 'string') throw new WwatpError('INVALID_NODE', 'version.policy must be a string');
   const version: { -readonly [K in keyof Version]: Version[K] } = { versionNumber: number, maxVersionSequence: max, policy };
-  const proof = optionalString(init.authorialProof, 'authorialProof');
-  const authors = optionalString(init.authors, 'authors');
-  const readers = optionalString(init.readers, 'readers');
-  if (proof !== undefined) version.authorialProof = proof;
-  if (authors !== undefined) version.authors = authors;
-  if (readers !== undefined) version.readers = readers;
-  if (init.collisionDepth !== undefined && init.collisionDepth !== null) {
-    if (!isUint(init.collisionDepth, 2 ** 32)) throw new WwatpError('INVALID_NODE', 'version.collisionDepth must be a non-negative integer');
-    version.collisionDepth = init.collisionDepth;
+  const checkedProof = optionalString(proof, 'authorialProof');
+  const checkedAuthors = optionalString(authors, 'authors');
+  const checkedReaders = optionalString(readers, 'readers');
+  if (checkedProof !== undefined) version.authorialProof = checkedProof;
+  if (checkedAuthors !== undefined) version.authors = checkedAuthors;
+  if (checkedReaders !== undefined) version.readers = checkedReaders;
+  if (depth !== undefined && depth !== null) {
+    if (!isUint(depth, 2 ** 32)) throw new WwatpError('INVALID_NODE', 'version.collisionDepth must be a non-negative integer');
+    version.collisionDepth = depth;
   }
   return Object.freeze(version);
 }

@@ -12,6 +12,7 @@ import { Signal } from '../../transport/wwatp/signals.js';
 import { field, journalAnswerFromWire, transactionToWire, wireMaybeNode, type DecodeLimits } from '../../transport/wwatp/payloads.js';
 import { runSubscription, type Push } from '../../transport/wwatp/subscription.js';
 import type { StreamOpener } from '../../transport/wwatp/byte-stream.js';
+import { encodeNodesMap } from '../../transport/wwatp/node-payloads.js';
 import { nodeToWireShared } from '../../tree/codecs/cbor-node.js';
 
 /**
@@ -239,7 +240,7 @@ export class Http3ClientBackend implements Backend {
     }
   }
 
-  #request(signal: number, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  #request(signal: number, body: Record<string, unknown> | Uint8Array): Promise<Record<string, unknown>> {
     if (this.#closed) return Promise.reject(new WwatpError('CLOSED', 'client closed'));
     return this.#batcher.request(signal, body);
   }
@@ -257,8 +258,7 @@ export class Http3ClientBackend implements Backend {
 
   async upsertNode(nodes: readonly TreeNode[]): Promise<boolean> {
     if (!Array.isArray(nodes)) throw new WwatpError('INVALID_NODE', 'upsertNode takes an array of TreeNode');
-    const wire = nodes.map((n) => nodeToWireShared(n));
-    const reply = await this.#request(Signal.UPSERT, { nodes: wire });
+    const reply = await this.#request(Signal.UPSERT, encodeNodesMap(nodes));
     const latest = field.count(reply, 'latest');
     for (const node of nodes) {
       this.#cache?.set(node.labelRule, { state: stateOf(node) });

@@ -144,6 +144,25 @@ class Reader {
     }
   }
 
+  /**
+   * A string; `likely` itself when the row spells it (short ASCII), so the many rows that
+   * repeat a property name, a policy or an empty description share one string.
+   */
+  strLike(likely: string): string {
+    const n = likely.length;
+    const buf = this.buf;
+    const at = this.pos + 1;
+    if (n < 0x80 && buf[this.pos] === n && at + n <= buf.length) {
+      let i = 0;
+      while (i < n && buf[at + i] === likely.charCodeAt(i)) i++;
+      if (i === n) {
+        this.pos = at + n;
+        return likely;
+      }
+    }
+    return this.str();
+  }
+
   str(): string {
     const length = this.varint();
     const end = this.pos + length;
@@ -154,10 +173,13 @@ class Reader {
   }
 }
 
+// The shape of the row decoded last (see decodeNode).
+let lastInfos: readonly PropertyInfo[] = EMPTY_INFOS;
+
 function readVersion(r: Reader, flags: number): Version {
   const versionNumber = r.varint();
   const maxVersionSequence = r.varint();
-  const policy = r.str();
+  const policy = r.strLike(DEFAULT_VERSION.policy);
   const version: { -readonly [K in keyof Version]: Version[K] } = { versionNumber, maxVersionSequence, policy };
   if (flags & F_PROOF) version.authorialProof = r.str();
   if (flags & F_AUTHORS) version.authors = r.str();
@@ -183,18 +205,33 @@ export function decodeNode(label: string, buf: Buffer, shared = false): NodeStat
   if (format !== FORMAT) r.fail(`unknown row format ${format}`);
   const flags = r.u8();
   const version = readVersion(r, flags);
-  const description = r.str();
+  const description = r.strLike('');
   const queryHowTo = flags & F_QUERY ? r.str() : undefined;
   const qaSequence = flags & F_QA ? r.str() : undefined;
   const propertyCount = r.varint();
   let propertyInfos = EMPTY_INFOS;
   if (propertyCount > 0) {
-    const infos: PropertyInfo[] = [];
-    for (let i = 0; i < propertyCount; i++) {
-      const type = r.str();
-      infos.push(Object.freeze({ type, name: r.str() }));
+    // Rows read together mostly share one shape: the last one is tried first.
+    let i = 0;
+    if (propertyCount === lastInfos.length) {
+      for (; i < propertyCount; i++) {
+        const known = lastInfos[i] as PropertyInfo;
+        const start = r.pos;
+        if (r.strLike(known.type) !== known.type || r.strLike(known.name) !== known.name) {
+          r.pos = start;
+          break;
+        }
+      }
     }
-    propertyInfos = Object.freeze(infos);
+    if (i === propertyCount && i === lastInfos.length) propertyInfos = lastInfos;
+    else {
+      const infos = lastInfos.slice(0, i);
+      for (; i < propertyCount; i++) {
+        const type = r.str();
+        infos.push(Object.freeze({ type, name: r.str() }));
+      }
+      propertyInfos = lastInfos = Object.freeze(infos);
+    }
   }
   const childCount = r.varint();
   let childNames = EMPTY_STRINGS;

@@ -11,7 +11,8 @@ import type { RawMessage } from '../../transport/wwatp/message-assembler.js';
 import type { JournalEntry } from '../../backends/journal.js';
 import { stateOf, type NodeState, type TreeNode } from '../../tree/tree-node.js';
 import type { JournalSource } from './memory-journal.js';
-import { EncodedPayload, encodeNodesPayload, encodeWithLast } from './node-payloads.js';
+import { EncodedPayload, encodeNodesPayload } from './node-payloads.js';
+import { encodeWithLast } from '../../transport/wwatp/node-payloads.js';
 
 export interface Reply {
   readonly signal: number;

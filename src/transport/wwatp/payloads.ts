@@ -1,6 +1,8 @@
 import { Decoder, Encoder } from 'cbor-x';
 import { WwatpError, isWwatpErrorCode, type WwatpErrorCode } from '../../tree/errors.js';
 import { CBOR_OPTIONS, nodeFromWire, nodeToWireShared, type WireNode } from '../../tree/codecs/cbor-node.js';
+import { readWireNode, readWireNodeList } from '../../tree/codecs/cbor-node-reader.js';
+import { CborCursor, MAJOR_MAP, MAJOR_TEXT, MAJOR_UINT } from '../../tree/codecs/cbor-cursor.js';
 import type { TreeNode } from '../../tree/tree-node.js';
 import type { NewNodeVersion, Transaction } from '../../backends/backend.js';
 import type { JournalAnswer, JournalEntry } from '../../backends/journal.js';
@@ -17,17 +19,94 @@ export function encodePayload(value: unknown): Uint8Array {
   return encoder.encode(value);
 }
 
+/**
+ * Decodes a payload map, most of them without cbor-x (readPlainMap). The fields that carry
+ * nodes ("node", "nodes") are left as their bytes (NodeBytes) when the map is plain CBOR,
+ * and field.node / field.nodes read them straight into nodes (cbor-node-reader.ts); so
+ * read those fields only through `field`.
+ */
 export function decodePayload(bytes: Uint8Array): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = bytes.length === 0 ? {} : decoder.decode(bytes);
-  } catch (cause) {
-    throw new WwatpError('MALFORMED', 'payload is not valid CBOR', { cause });
-  }
+  const fast = bytes.length === 0 ? undefined : readPlainMap(bytes);
+  if (fast) return fast;
+  const value = bytes.length === 0 ? {} : decodeCbor(bytes);
   if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) {
     throw new WwatpError('MALFORMED', 'payload must be a CBOR map');
   }
   return value as Record<string, unknown>;
+}
+
+/** A node field's CBOR, decoded when read (see decodePayload). */
+class NodeBytes {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  /** The value as cbor-x gives it, for the generic path. */
+  generic(): unknown {
+    return decodeCbor(this.bytes.subarray(this.start, this.end));
+  }
+}
+
+const NODE_FIELDS = new Set(['node', 'nodes']);
+const CBOR_FALSE = 0xf4;
+const CBOR_TRUE = 0xf5;
+const CBOR_NULL = 0xf6;
+
+/**
+ * A map of plain CBOR (see CborCursor): numbers, text and simple values read here, node
+ * fields kept as bytes, other values (arrays, maps, byte strings) decoded by cbor-x one by
+ * one. That gives what decoding the whole map gives, since plain CBOR holds no tags and
+ * so no references between fields. Undefined for any other payload.
+ */
+function readPlainMap(bytes: Uint8Array): Record<string, unknown> | undefined {
+  const c = new CborCursor(bytes, 0, bytes.length);
+  const out: Record<string, unknown> = {};
+  try {
+    const n = c.expect(MAJOR_MAP);
+    for (let i = 0; i < n; i++) {
+      const key = c.text();
+      // cbor-x would set the object's prototype for this key.
+      if (key === '__proto__') return undefined;
+      out[key] = readField(c, key, i === n - 1);
+    }
+  } catch {
+    return undefined; // unusual input, or cbor-x refused a value: the whole map's decode reports it
+  }
+  return c.atEnd ? out : undefined;
+}
+
+function readField(c: CborCursor, key: string, last: boolean): unknown {
+  const bytes = c.bytes;
+  const first = bytes[c.pos] ?? 0;
+  const start = c.pos;
+  if (NODE_FIELDS.has(key) && first !== CBOR_NULL) {
+    // The last field runs to the end: a node list is not walked twice (the node reader
+    // checks that it ends there).
+    if (last) c.pos = c.end;
+    else c.skip();
+    return new NodeBytes(bytes, start, c.pos);
+  }
+  // Heads of at most four bytes: cbor-x gives a plain number for these, as here.
+  if ((first & 31) < 27) {
+    if (first >> 5 === MAJOR_UINT) return c.uint();
+    if (first >> 5 === MAJOR_TEXT) return c.text();
+  }
+  if (first >= CBOR_FALSE && first <= CBOR_NULL) {
+    c.pos++;
+    return first === CBOR_NULL ? null : first === CBOR_TRUE;
+  }
+  c.skip();
+  return decoder.decode(bytes.subarray(start, c.pos));
+}
+
+function decodeCbor(bytes: Uint8Array): unknown {
+  try {
+    return decoder.decode(bytes);
+  } catch (cause) {
+    throw new WwatpError('MALFORMED', 'payload is not valid CBOR', { cause });
+  }
 }
 
 export interface DecodeLimits {
@@ -36,7 +115,19 @@ export interface DecodeLimits {
 
 /** A node of a payload just received: the payload is ours alone, so a bulk node's contents are kept, not copied. */
 function fromWire(value: unknown, limits: DecodeLimits): TreeNode {
-  return nodeFromWire(value, { maxContentBytes: limits.maxContentBytes, ownedInput: true });
+  const options = { maxContentBytes: limits.maxContentBytes, ownedInput: true };
+  if (value instanceof NodeBytes) return readWireNode(value.bytes, value.start, value.end, options) ?? nodeFromWire(value.generic(), options);
+  return nodeFromWire(value, options);
+}
+
+function listFromWire(value: unknown, key: string, limits: DecodeLimits): TreeNode[] {
+  if (value instanceof NodeBytes) {
+    const fast = readWireNodeList(value.bytes, value.start, value.end, { maxContentBytes: limits.maxContentBytes, ownedInput: true });
+    if (fast) return fast;
+    value = value.generic();
+  }
+  if (!Array.isArray(value)) throw new WwatpError('MALFORMED', `field "${key}" must be an array of nodes`);
+  return value.map((n) => fromWire(n, limits));
 }
 
 export const field = {
@@ -63,9 +154,7 @@ export const field = {
     return v === null || v === undefined ? undefined : fromWire(v, limits);
   },
   nodes(p: Record<string, unknown>, key: string, limits: DecodeLimits): TreeNode[] {
-    const v = p[key];
-    if (!Array.isArray(v)) throw new WwatpError('MALFORMED', `field "${key}" must be an array of nodes`);
-    return v.map((n) => fromWire(n, limits));
+    return listFromWire(p[key], key, limits);
   },
 };
 

@@ -26,11 +26,12 @@ export class RequestBatcher {
     readonly maxMessageBytes: number,
   ) {}
 
-  request(signal: number, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /** Queues a request; `body` is a payload map, or one already encoded (its CBOR bytes). */
+  request(signal: number, body: Record<string, unknown> | Uint8Array): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       const requestId = this.#nextId++;
       if (this.#nextId > Number.MAX_SAFE_INTEGER) this.#nextId = 1;
-      this.#queue.push({ signal, requestId, payload: encodePayload(body), resolve, reject });
+      this.#queue.push({ signal, requestId, payload: body instanceof Uint8Array ? body : encodePayload(body), resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         queueMicrotask(() => void this.#flush());

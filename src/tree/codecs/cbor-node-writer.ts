@@ -49,6 +49,25 @@ export class CborWriter {
   }
 
   text(s: string): void {
+    // Short ASCII text (labels, names, policies) is copied by hand: cheaper than a call
+    // into the encoder. The reservation covers the head, so #head does not reallocate.
+    const n = s.length;
+    if (n < 64) {
+      this.#room(n + 9);
+      const buf = this.#buf;
+      const at = this.#pos + (n < 24 ? 1 : 2);
+      let i = 0;
+      while (i < n) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + i++] = c;
+      }
+      if (i === n) {
+        this.#head(MAJOR_TEXT, n);
+        this.#pos += n;
+        return;
+      }
+    }
     // UTF-8 takes at most 3 bytes per UTF-16 unit: reserve that, write the text after a
     // head sized for it, then shorten the head (moving the text) to fit the real length.
     // The reservation covers the head too, so #head below never reallocates.

@@ -94,7 +94,7 @@ export function encodeNodeCbor(node: TreeNode): Uint8Array {
 const ADOPT_MIN_BYTES = 1024 * 1024;
 
 /** A bulk node's contents: at least 1 MiB and nine tenths of their buffer, so keeping the buffer wastes little. */
-function fillsItsBuffer(contents: Uint8Array): boolean {
+export function fillsItsBuffer(contents: Uint8Array): boolean {
   return contents.byteLength >= ADOPT_MIN_BYTES && contents.byteLength * 10 >= contents.buffer.byteLength * 9;
 }
 

@@ -58,3 +58,28 @@ t.test('a damaged row is a STORAGE error naming the node', async (t) => {
   t.throws(() => decodeNode('x', Buffer.from([1, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])), { code: 'STORAGE', message: /overlong/ });
   t.throws(() => decodeNode('x', Buffer.alloc(0)), { code: 'STORAGE' });
 });
+
+t.test('rows read one after another share a shape only when it is the same', async (t) => {
+  const make = (label: string, props: Array<[string, string, unknown]>, description = ''): TreeNode => {
+    const node = new TreeNode({ labelRule: label, description, version: { policy: label.endsWith('p') ? 'custom' : 'default' } });
+    for (const [name, type, value] of props) node.insertProperty(name, type, value);
+    return node;
+  };
+  const nodes = [
+    make('a', [['v', 'bytes', new Uint8Array(2)]]),
+    make('b', [['v', 'bytes', new Uint8Array(3)]], 'described'),
+    make('c', [['w', 'bytes', new Uint8Array(1)]]),
+    make('d', [['w', 'string', 'text']]),
+    make('ep', [['w', 'string', 'x'], ['v', 'int64', 1n]]),
+    make('f', [['w', 'string', 'y'], ['u', 'int64', 2n]]),
+    make('g', []),
+    make('h', [['w', 'string', 'z']]),
+  ];
+  const back = nodes.map(roundTrip);
+  t.equal(back.filter((n, i) => !n.equals(nodes[i] as TreeNode)).length, 0, 'every node as it was');
+  t.equal(back[0]?.propertyInfos, back[1]?.propertyInfos, 'the same shape: one array');
+  t.not(back[1]?.propertyInfos, back[2]?.propertyInfos, 'another name: another array');
+  t.same(back[5]?.propertyInfos, [{ type: 'string', name: 'w' }, { type: 'int64', name: 'u' }], 'a shape differing in its second property');
+  t.equal(back[4]?.version.policy, 'custom');
+  t.ok(back.every((n) => Object.isFrozen(n.propertyInfos) && n.propertyInfos.every((p) => Object.isFrozen(p))), 'frozen throughout');
+});

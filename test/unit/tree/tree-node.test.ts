@@ -1,5 +1,7 @@
 import t from 'tap';
 import { TreeNode, WwatpError } from '../../../src/tree/index.js';
+import { checkLayout, layoutSlots } from '../../../src/tree/property-layout.js';
+import { prng } from '../../conformance/random.js';
 
 t.test('constructs with defaults', async (t) => {
   const node = new TreeNode({ labelRule: '/lion/' });
@@ -128,4 +130,33 @@ t.test('shared property shapes never mix up two different shapes', async (t) => 
   t.same(again.propertyInfos.map((i) => [i.type, i.name]), [['string', 'a\u0001bytes\u0000b']]);
   const twice = new TreeNode({ labelRule: 'shape/twice', propertyInfos: two.propertyInfos.map((i) => ({ ...i })), propertyData: two.propertyData });
   t.equal(twice.propertyInfos, two.propertyInfos, 'a shape seen before is shared, not rebuilt');
+});
+
+t.test('checkLayout accepts exactly the contents layoutSlots accepts, with its errors', async (t) => {
+  const rand = prng(0x1a7);
+  const types = ['int64', 'bool', 'double', 'string', 'bytes', 'float'];
+  let accepted = 0;
+  for (let i = 0; i < 3000; i++) {
+    const infos = Array.from({ length: Math.floor(rand() * 4) }, (_, k) => ({ type: types[Math.floor(rand() * types.length)] as string, name: `p${k}` }));
+    const data = Uint8Array.from({ length: Math.floor(rand() * 24) }, () => (rand() < 0.7 ? Math.floor(rand() * 6) : Math.floor(rand() * 256)));
+    const slow = ((): string => {
+      try {
+        layoutSlots(infos, data);
+        return 'ok';
+      } catch (error) {
+        return String(error);
+      }
+    })();
+    const fast = ((): string => {
+      try {
+        checkLayout(infos, data);
+        return 'ok';
+      } catch (error) {
+        return String(error);
+      }
+    })();
+    if (fast !== slow) t.fail(`case ${i}: ${fast} / ${slow}`);
+    if (fast === 'ok') accepted++;
+  }
+  t.ok(accepted > 50, `both accept well-formed contents (${accepted} of 3000)`);
 });
