@@ -37,6 +37,9 @@ export function makeVersion(init: VersionInit = {}): Version {
 
 /** makeVersion from its fields one by one (for decoders, which have no init object to hand). */
 export function versionFromFields(number: unknown, max: unknown, policy: unknown, proof: unknown, authors: unknown, readers: unknown, depth: unknown): Version {
+  if (max === DEFAULT_MAX_VERSION_SEQUENCE && policy === 'default' && proof == null && authors == null && readers == null && depth == null && isUint(number, max)) {
+    return plainVersion(number);
+  }
   if (!isUint(max, MAX_VERSION_SEQUENCE_LIMIT + 1) || max < 2) {
     throw new WwatpError('INVALID_NODE', `version.maxVersionSequence must be an integer from 2 to ${MAX_VERSION_SEQUENCE_LIMIT}, got ${String(max)}`);
   }
@@ -56,6 +59,21 @@ export function versionFromFields(number: unknown, max: unknown, policy: unknown
     version.collisionDepth = depth;
   }
   return Object.freeze(version);
+}
+
+// Versions with every field at its default but the number: most nodes have one, so each
+// is one shared value instead of an object per node decoded.
+const plainVersions: Version[] = [];
+
+/** The shared version `number` of the default policy and sequence, nothing else set. */
+export function plainVersion(number: number): Version {
+  let v = plainVersions[number];
+  if (v === undefined) {
+    if (!isUint(number, DEFAULT_MAX_VERSION_SEQUENCE)) throw new WwatpError('INVALID_NODE', `version.versionNumber must be an integer from 0 to ${DEFAULT_MAX_VERSION_SEQUENCE - 1}, got ${String(number)}`);
+    v = Object.freeze({ versionNumber: number, maxVersionSequence: DEFAULT_MAX_VERSION_SEQUENCE, policy: 'default' });
+    plainVersions[number] = v;
+  }
+  return v;
 }
 
 export const DEFAULT_VERSION: Version = makeVersion();

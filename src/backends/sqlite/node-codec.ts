@@ -2,7 +2,7 @@ import { WwatpError } from '../../tree/errors.js';
 import type { PropertyInfo } from '../../tree/property-layout.js';
 import type { NodeState } from '../../tree/tree-node.js';
 import { pooledCopy } from '../../tree/byte-pool.js';
-import { DEFAULT_VERSION, type Version } from '../../tree/versions.js';
+import { DEFAULT_VERSION, plainVersion, type Version } from '../../tree/versions.js';
 
 /**
  * The row encoding of a node in the `nodes` table. The label is not stored here (it is
@@ -185,13 +185,9 @@ function readVersion(r: Reader, flags: number): Version {
   if (flags & F_AUTHORS) version.authors = r.str();
   if (flags & F_READERS) version.readers = r.str();
   if (flags & F_DEPTH) version.collisionDepth = r.varint();
-  const isDefault =
-    (flags & (F_PROOF | F_AUTHORS | F_READERS | F_DEPTH)) === 0 &&
-    versionNumber === DEFAULT_VERSION.versionNumber &&
-    maxVersionSequence === DEFAULT_VERSION.maxVersionSequence &&
-    policy === DEFAULT_VERSION.policy;
-  // Most nodes carry the default version; sharing the frozen value saves an object each.
-  return isDefault ? DEFAULT_VERSION : Object.freeze(version);
+  // Most nodes have every field at its default but the number: those share one value each.
+  const plain = (flags & (F_PROOF | F_AUTHORS | F_READERS | F_DEPTH)) === 0 && maxVersionSequence === DEFAULT_VERSION.maxVersionSequence && policy === DEFAULT_VERSION.policy && versionNumber < maxVersionSequence;
+  return plain ? plainVersion(versionNumber) : Object.freeze(version);
 }
 
 /**

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { compareVersionNumbers, incrementVersion, isNewerVersion, makeVersion } from '../../../src/tree/versions.js';
+import { compareVersionNumbers, DEFAULT_VERSION, incrementVersion, isNewerVersion, makeVersion, plainVersion, versionFromFields } from '../../../src/tree/versions.js';
 
 t.test('wrap-aware ordering', async (t) => {
   t.equal(compareVersionNumbers(5, 250, 256), 1, '5 is newer than 250 with max 256');
@@ -25,4 +25,14 @@ t.test('bad versions are INVALID_NODE', async (t) => {
   t.throws(() => makeVersion({ maxVersionSequence: 1 }), { code: 'INVALID_NODE' });
   t.throws(() => makeVersion({ maxVersionSequence: 65537 }), { code: 'INVALID_NODE' });
   t.throws(() => makeVersion({ policy: 3 as unknown as string }), { code: 'INVALID_NODE' });
+});
+
+t.test('versions at the defaults but the number are shared values, and still checked', async (t) => {
+  t.equal(versionFromFields(5, 256, 'default', null, null, null, null), makeVersion({ versionNumber: 5 }), 'one value for version 5');
+  t.equal(makeVersion(), DEFAULT_VERSION);
+  t.ok(Object.isFrozen(makeVersion({ versionNumber: 7 })));
+  t.not(versionFromFields(5, 256, 'default', 'proof', null, null, null), makeVersion({ versionNumber: 5 }), 'another field set: its own value');
+  t.throws(() => versionFromFields(256, 256, 'default', null, null, null, null), { code: 'INVALID_NODE' });
+  t.throws(() => plainVersion(1.5), { code: 'INVALID_NODE' });
+  t.same(incrementVersion(makeVersion({ versionNumber: 255 })), { versionNumber: 0, maxVersionSequence: 256, policy: 'default' }, 'wraps to the shared version 0');
 });
