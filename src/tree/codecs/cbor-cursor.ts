@@ -27,18 +27,22 @@ export const SIMPLE_TRUE = 21;
 export const SIMPLE_NULL = 22;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+// Node's Buffer turns ASCII bytes into a string fastest; browsers (the bundled client)
+// have no Buffer and build short strings from char codes instead.
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+const CHAR_CODES_MAX = 1024;
 
 export class CborCursor {
   /** The major type of the head read last. */
   major = 0;
-  readonly #latin1: Buffer;
+  readonly #latin1: Buffer | undefined;
 
   constructor(
     readonly bytes: Uint8Array,
     public pos: number,
     readonly end: number,
   ) {
-    this.#latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#latin1 = NodeBuffer?.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   get atEnd(): boolean {
@@ -113,7 +117,8 @@ export class CborCursor {
     const at = this.take(n);
     const b = this.bytes;
     for (let i = at; i < at + n; i++) if ((b[i] as number) >= 0x80) return this.#utf8(at, n);
-    return this.#latin1.toString('latin1', at, at + n);
+    if (this.#latin1) return this.#latin1.toString('latin1', at, at + n);
+    return n <= CHAR_CODES_MAX ? String.fromCharCode.apply(null, b.subarray(at, at + n) as unknown as number[]) : this.#utf8(at, n);
   }
 
   /**
