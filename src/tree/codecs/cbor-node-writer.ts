@@ -155,11 +155,15 @@ export function writeWireNode(w: CborWriter, s: NodeState): void {
   w.optText(s.qaSequence);
 }
 
-/** CBOR of the array of nodes' wire forms, as cbor-x writes `nodes.map(nodeToWireShared)`. */
-export function encodeWireNodeList(nodes: readonly TreeNode[]): Uint8Array {
-  let size = 16;
+/**
+ * CBOR of the array of nodes' wire forms, as cbor-x writes `nodes.map(nodeToWireShared)`,
+ * after `prefix` when given (the head of a map the list ends).
+ */
+export function encodeWireNodeList(nodes: readonly TreeNode[], prefix?: Uint8Array): Uint8Array {
+  let size = 16 + (prefix?.length ?? 0);
   for (const node of nodes) size += stateOf(node).propertyData.length + 96;
   const w = new CborWriter(size);
+  if (prefix) w.raw(prefix);
   w.array(nodes.length);
   for (const node of nodes) writeWireNode(w, stateOf(node));
   return w.bytes();
