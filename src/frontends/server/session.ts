@@ -4,7 +4,7 @@ import type { Backend } from '../../backends/backend.js';
 import { TransactionalBackend } from '../../backends/transactional-backend.js';
 import { Signal, signalName } from '../../transport/wwatp/signals.js';
 import {
-  decodePayload, encodePayload, errorToWire, field, journalAnswerToWire, journalEntriesToWire, transactionFromWire, wireMaybeNode,
+  decodePayload, encodePayload, errorToWire, field, journalAnswerToWire, journalEntriesToWire, transactionFromWire,
   type DecodeLimits,
 } from '../../transport/wwatp/payloads.js';
 import type { RawMessage } from '../../transport/wwatp/message-assembler.js';
@@ -12,7 +12,8 @@ import type { JournalEntry } from '../../backends/journal.js';
 import { stateOf, type NodeState, type TreeNode } from '../../tree/tree-node.js';
 import type { JournalSource } from './memory-journal.js';
 import { EncodedPayload, encodeNodesPayload } from './node-payloads.js';
-import { encodeWithLast } from '../../transport/wwatp/node-payloads.js';
+import { encodeNodeMap, encodeWithLast } from '../../transport/wwatp/node-payloads.js';
+import { encodeWireNode } from '../../tree/codecs/cbor-node-writer.js';
 
 export interface Reply {
   readonly signal: number;
@@ -66,7 +67,7 @@ function listenerPush(name: string, rule: string, label: string, node: TreeNode 
   if (node === undefined) return encodePayload({ ...fields, node: null });
   const state = stateOf(node);
   let body = nodeBytes.get(state);
-  if (!body) nodeBytes.set(state, (body = encodePayload(wireMaybeNode(node))));
+  if (!body) nodeBytes.set(state, (body = encodeWireNode(node)));
   return encodeWithLast(fields, 'node', body);
 }
 
@@ -111,8 +112,10 @@ export class WwatpSession {
       case Signal.CLOSE:
         this.close();
         return {};
-      case Signal.GET_NODE:
-        return { node: wireMaybeNode(await b.getNode(field.string(p, 'label'))) };
+      case Signal.GET_NODE: {
+        const node = await b.getNode(field.string(p, 'label'));
+        return node ? new EncodedPayload(encodeNodeMap(node)) : { node: null };
+      }
       case Signal.UPSERT:
         return { ok: await b.upsertNode(field.nodes(p, 'nodes', limits)), latest: await this.journal.latestSequence() };
       case Signal.DELETE:

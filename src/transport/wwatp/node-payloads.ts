@@ -1,4 +1,4 @@
-import { encodeWireNodeList } from '../../tree/codecs/cbor-node-writer.js';
+import { encodeWireNode, encodeWireNodeList } from '../../tree/codecs/cbor-node-writer.js';
 import type { TreeNode } from '../../tree/tree-node.js';
 import { encodePayload } from './payloads.js';
 
@@ -29,4 +29,9 @@ export function encodeWithLast(fields: Record<string, unknown>, key: string, val
  */
 export function encodeNodesMap(nodes: readonly TreeNode[], fields: Record<string, unknown> = {}): Uint8Array {
   return encodeWireNodeList(nodes, headBefore(fields, 'nodes'));
+}
+
+/** `{ ...fields, node }` as CBOR, the node written straight from its state after the map's head. */
+export function encodeNodeMap(node: TreeNode, fields: Record<string, unknown> = {}): Uint8Array {
+  return encodeWireNode(node, headBefore(fields, 'node'));
 }

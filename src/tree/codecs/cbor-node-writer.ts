@@ -168,3 +168,12 @@ export function encodeWireNodeList(nodes: readonly TreeNode[], prefix?: Uint8Arr
   for (const node of nodes) writeWireNode(w, stateOf(node));
   return w.bytes();
 }
+
+/** CBOR of one node's wire form, as cbor-x writes `nodeToWireShared(node)`, after `prefix` when given. */
+export function encodeWireNode(node: TreeNode, prefix?: Uint8Array): Uint8Array {
+  const s = stateOf(node);
+  const w = new CborWriter((prefix?.length ?? 0) + s.propertyData.length + s.labelRule.length * 3 + 128);
+  if (prefix) w.raw(prefix);
+  writeWireNode(w, s);
+  return w.bytes();
+}

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { Encoder } from 'cbor-x';
 import { CBOR_OPTIONS, nodeToWireShared } from '../../../../src/tree/codecs/cbor-node.js';
-import { encodeWireNodeList } from '../../../../src/tree/codecs/cbor-node-writer.js';
+import { encodeWireNode, encodeWireNodeList } from '../../../../src/tree/codecs/cbor-node-writer.js';
+import { encodeNodeMap } from '../../../../src/transport/wwatp/node-payloads.js';
 import { TreeNode } from '../../../../src/tree/tree-node.js';
 import { encodeNodesPayload } from '../../../../src/frontends/server/node-payloads.js';
 import { decodePayload, encodePayload, field } from '../../../../src/transport/wwatp/payloads.js';
@@ -58,4 +59,16 @@ t.test('text of every short length, ASCII or ending in a wider character, is wri
     nodes.push(new TreeNode({ labelRule: `x${'y'.repeat(n)}`, description: 'c'.repeat(n - 1) + '🌳' }));
   }
   t.ok(Buffer.from(encodeWireNodeList(nodes)).equals(viaCborx(nodes)));
+});
+
+t.test('one node, and a map ending in it, are the bytes cbor-x writes', async (t) => {
+  const rand = prng(0x0e);
+  const nodes = [...awkwardNodes(), ...Array.from({ length: 50 }, (_, i) => randomNode(rand, `o/n${i}`).node)];
+  let differ = 0;
+  for (const node of nodes) {
+    if (!Buffer.from(encodeWireNode(node)).equals(Buffer.from(cborx.encode(nodeToWireShared(node))))) differ++;
+    if (!Buffer.from(encodeNodeMap(node, { latest: 7 })).equals(Buffer.from(encodePayload({ latest: 7, node: nodeToWireShared(node) })))) differ++;
+  }
+  t.equal(differ, 0);
+  t.ok(field.node(decodePayload(encodeNodeMap(nodes[0] as TreeNode)), 'node', { maxContentBytes: 1 << 20 }).equals(nodes[0] as TreeNode), 'and reads back');
 });
