@@ -1,5 +1,5 @@
 import { WwatpError } from '../../tree/errors.js';
-import { ChunkReader, encodeMessage } from '../../transport/wwatp/chunk-codec.js';
+import { ChunkReader, encodeMessageBytes } from '../../transport/wwatp/chunk-codec.js';
 import { packChunks } from '../../transport/wwatp/chunk-packer.js';
 import { MessageAssembler } from '../../transport/wwatp/message-assembler.js';
 import { Signal } from '../../transport/wwatp/signals.js';
@@ -77,7 +77,7 @@ export async function serveStream(session: WwatpSession, input: AsyncIterable<Ui
     return writing;
   };
   const enqueue = (signal: number, requestId: number, payload: Uint8Array): void => {
-    for (const chunk of encodeMessage(signal, requestId, payload)) {
+    for (const chunk of encodeMessageBytes(signal, requestId, payload)) {
       queued.push(chunk);
       queuedBytes += chunk.length;
     }

@@ -85,6 +85,23 @@ function writeVarint(out: Uint8Array, at: number, value: number): number {
 
 /** Encodes one message as chunks of at most MAX_CHUNK_PAYLOAD payload bytes each. */
 export function encodeMessage(signal: number, requestId: number, payload: Uint8Array, maxChunk = MAX_CHUNK_PAYLOAD): Uint8Array[] {
+  return encodeChunks(signal, requestId, payload, maxChunk, Infinity);
+}
+
+/** Parts at least this long go out as views of the payload, after a header of their own. */
+const VIEW_AT = 16 * 1024;
+
+/**
+ * The bytes of encodeMessage's chunks, to be written in order as one byte sequence: a
+ * large part comes as its header, then a view of the payload, so a bulk message is not
+ * copied once more on its way to the stream. The elements are not chunks each: never
+ * interleave them with another message's.
+ */
+export function encodeMessageBytes(signal: number, requestId: number, payload: Uint8Array, maxChunk = MAX_CHUNK_PAYLOAD): Uint8Array[] {
+  return encodeChunks(signal, requestId, payload, maxChunk, VIEW_AT);
+}
+
+function encodeChunks(signal: number, requestId: number, payload: Uint8Array, maxChunk: number, viewAt: number): Uint8Array[] {
   if (!Number.isInteger(requestId) || requestId < 0 || requestId > MAX_VARINT) throw new WwatpError('PROTOCOL', `bad request id ${requestId}`);
   const out: Uint8Array[] = [];
   let offset = 0;
@@ -93,13 +110,15 @@ export function encodeMessage(signal: number, requestId: number, payload: Uint8A
     offset += part.length;
     const fin = offset >= payload.length;
     const header = varintLength(signal) + varintLength(requestId) + 1 + varintLength(part.length);
-    const chunk = new Uint8Array(header + part.length);
+    const separate = part.length >= viewAt;
+    const chunk = new Uint8Array(separate ? header : header + part.length);
     let at = writeVarint(chunk, 0, signal);
     at = writeVarint(chunk, at, requestId);
     chunk[at++] = fin ? FLAG_FIN : 0;
     at = writeVarint(chunk, at, part.length);
-    chunk.set(part, at);
     out.push(chunk);
+    if (separate) out.push(part);
+    else chunk.set(part, at);
   } while (offset < payload.length);
   return out;
 }

@@ -1,5 +1,5 @@
 import { WwatpError } from '../../tree/errors.js';
-import { ChunkReader, encodeMessage } from './chunk-codec.js';
+import { ChunkReader, encodeMessageBytes } from './chunk-codec.js';
 import { ChunkPacker } from './chunk-packer.js';
 import { MessageAssembler } from './message-assembler.js';
 import { decodePayload, errorFromWire } from './payloads.js';
@@ -30,7 +30,7 @@ export function settleReply(pending: PendingRequest, signal: number, payload: Ui
 /** Writes a batch's messages, small ones packed together into few writes. */
 export async function writeBatch(stream: ByteStream, batch: readonly PendingRequest[]): Promise<void> {
   const packer = new ChunkPacker();
-  for (const p of batch) for (const chunk of encodeMessage(p.signal, p.requestId, p.payload)) for (const bytes of packer.add(chunk)) await stream.write(bytes);
+  for (const p of batch) for (const part of encodeMessageBytes(p.signal, p.requestId, p.payload)) for (const bytes of packer.add(part)) await stream.write(bytes);
   for (const bytes of packer.flush()) await stream.write(bytes);
 }
 

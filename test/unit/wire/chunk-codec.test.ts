@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ChunkReader, encodeMessage, MAX_CHUNK_PAYLOAD } from '../../../src/transport/wwatp/chunk-codec.js';
+import { ChunkReader, encodeMessage, encodeMessageBytes, MAX_CHUNK_PAYLOAD } from '../../../src/transport/wwatp/chunk-codec.js';
 import { MessageAssembler } from '../../../src/transport/wwatp/message-assembler.js';
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -91,4 +91,14 @@ t.test('a chunk that spans reads comes as the reads\' own bytes, joined only whe
   const [inOne] = new ChunkReader().push(bytes);
   t.equal(inOne?.parts, undefined, 'a chunk inside one read is a plain view');
   t.equal(inOne?.payload.buffer, bytes.buffer);
+});
+
+t.test('encodeMessageBytes: the same bytes as the chunks, large parts as views of the payload', async (t) => {
+  for (const size of [0, 5, 16 * 1024 - 1, 16 * 1024, MAX_CHUNK_PAYLOAD, MAX_CHUNK_PAYLOAD + 1, 200_000]) {
+    const payload = Uint8Array.from({ length: size }, (_, i) => (i * 7) & 0xff);
+    const parts = encodeMessageBytes(0x09, 300, payload);
+    t.ok(Buffer.from(concat(parts)).equals(Buffer.from(concat(encodeMessage(0x09, 300, payload)))), `${size} bytes`);
+    const views = parts.filter((p) => p.buffer === payload.buffer);
+    t.equal(views.reduce((n, p) => n + p.length, 0), size >= 16 * 1024 ? size - (size % MAX_CHUNK_PAYLOAD < 16 * 1024 ? size % MAX_CHUNK_PAYLOAD : 0) : 0, `${size} bytes: large parts not copied`);
+  }
 });
