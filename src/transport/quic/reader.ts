@@ -43,10 +43,14 @@ export class StreamReader {
     if (this.finished) return;
     const q = this.io.quiche;
     const scratch = this.io.scratch;
+    // Reads go into the shared scratch and are copied out at their size. Once a read fills
+    // it, the stream is carrying bulk: the next reads land in buffers of their own, kept
+    // as they are, which saves that copy for every full read.
+    let into = scratch;
     while (this.queued < READ_HIGH_WATER) {
       let r: [number, boolean] | null;
       try {
-        r = q.streamRecv(this.id, scratch);
+        r = q.streamRecv(this.id, into);
       } catch (err) {
         const code = quicheStreamCode(err, 'StreamReset');
         const e = code === undefined ? new WwatpError('PROTOCOL', `QUIC stream ${this.id}: ${quicheErrorName(err)}`) : new QuicStreamAbortedError(this.id, 'reset', code);
@@ -55,7 +59,8 @@ export class StreamReader {
       }
       if (r === null) break;
       const [n, fin] = r;
-      if (n > 0) this.push(scratch.slice(0, n));
+      if (n > 0) this.push(into === scratch ? scratch.slice(0, n) : n === into.length ? into : into.subarray(0, n));
+      into = n === into.length ? new Uint8Array(scratch.length) : scratch;
       if (fin) {
         this.end();
         return;
