@@ -2,6 +2,7 @@ import { WwatpError } from '../../tree/errors.js';
 import type { PropertyInfo } from '../../tree/property-layout.js';
 import type { NodeState } from '../../tree/tree-node.js';
 import { pooledCopy } from '../../tree/byte-pool.js';
+import { spellsAscii } from '../../tree/codecs/bytes.js';
 import { DEFAULT_VERSION, plainVersion, type Version } from '../../tree/versions.js';
 
 /**
@@ -149,16 +150,9 @@ class Reader {
    * repeat a property name, a policy or an empty description share one string.
    */
   strLike(likely: string): string {
-    const n = likely.length;
-    const buf = this.buf;
-    const at = this.pos + 1;
-    if (n < 0x80 && buf[this.pos] === n && at + n <= buf.length) {
-      let i = 0;
-      while (i < n && buf[at + i] === likely.charCodeAt(i)) i++;
-      if (i === n) {
-        this.pos = at + n;
-        return likely;
-      }
+    if (likely.length < 0x80 && this.buf[this.pos] === likely.length && spellsAscii(this.buf, this.pos + 1, this.buf.length, likely)) {
+      this.pos += 1 + likely.length;
+      return likely;
     }
     return this.str();
   }

@@ -11,6 +11,20 @@ export function isWellFormed(text: string): boolean {
   return !LONE_SURROGATE.test(text);
 }
 
+/**
+ * Whether bytes[at, end) begin with `text` spelt in ASCII. A character past ASCII never
+ * matches: its code could equal a byte of some other text's UTF-8 ('Ã©' and 'é').
+ */
+export function spellsAscii(bytes: Uint8Array, at: number, end: number, text: string): boolean {
+  const n = text.length;
+  if (at + n > end) return false;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80 || bytes[at + i] !== c) return false;
+  }
+  return true;
+}
+
 export function utf8(text: string): Uint8Array {
   return utf8Encoder.encode(text);
 }

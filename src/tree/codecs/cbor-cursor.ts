@@ -6,14 +6,10 @@
  * accepts them or rejects them with its own exact error. So the fast path never decides
  * what is valid; it only skips work when the input is ordinary.
  */
+import { spellsAscii } from './bytes.js';
 
 /** Thrown (one shared object, made once) when the input is not the plain CBOR read here. */
 export const UNUSUAL = new Error('CBOR outside the plain subset the fast readers take');
-
-/** Whether `error` is the fast readers' UNUSUAL rather than a real failure. */
-export function isUnusual(error: unknown): boolean {
-  return error === UNUSUAL;
-}
 
 export const MAJOR_UINT = 0;
 export const MAJOR_BYTES = 2;
@@ -126,18 +122,9 @@ export class CborCursor {
    * repeat a property name or a policy share one string instead of each making its own.
    */
   textLike(likely: string | undefined): string {
-    if (likely !== undefined) {
-      const b = this.bytes;
-      const n = likely.length;
-      const at = this.pos + 1;
-      if (n < 24 && b[this.pos] === (0x60 | n) && at + n <= this.end) {
-        let i = 0;
-        while (i < n && b[at + i] === likely.charCodeAt(i)) i++;
-        if (i === n) {
-          this.pos = at + n;
-          return likely;
-        }
-      }
+    if (likely !== undefined && likely.length < 24 && this.bytes[this.pos] === (0x60 | likely.length) && spellsAscii(this.bytes, this.pos + 1, this.end, likely)) {
+      this.pos += 1 + likely.length;
+      return likely;
     }
     return this.text();
   }

@@ -83,3 +83,13 @@ t.test('rows read one after another share a shape only when it is the same', asy
   t.equal(back[4]?.version.policy, 'custom');
   t.ok(back.every((n) => Object.isFrozen(n.propertyInfos) && n.propertyInfos.every((p) => Object.isFrozen(p))), 'frozen throughout');
 });
+
+t.test('a shape repeated from the row before is reused only when the row spells it in ASCII', async (t) => {
+  const a = new TreeNode({ labelRule: 'a' });
+  a.insertProperty('Ã©', 'string', 'x');
+  const b = new TreeNode({ labelRule: 'b' });
+  b.insertProperty('é', 'string', 'y');
+  t.equal(roundTrip(a).propertyInfos[0]?.name, 'Ã©');
+  t.equal(roundTrip(b).propertyInfos[0]?.name, 'é', 'not the name of the row before');
+  t.ok(roundTrip(b).equals(b));
+});

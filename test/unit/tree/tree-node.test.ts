@@ -132,6 +132,16 @@ t.test('shared property shapes never mix up two different shapes', async (t) => 
   t.equal(twice.propertyInfos, two.propertyInfos, 'a shape seen before is shared, not rebuilt');
 });
 
+/** 'ok', or the error a call throws, as text. */
+function outcome(run: () => unknown): string {
+  try {
+    run();
+    return 'ok';
+  } catch (error) {
+    return String(error);
+  }
+}
+
 t.test('checkLayout accepts exactly the contents layoutSlots accepts, with its errors', async (t) => {
   const rand = prng(0x1a7);
   const types = ['int64', 'bool', 'double', 'string', 'bytes', 'float'];
@@ -139,22 +149,8 @@ t.test('checkLayout accepts exactly the contents layoutSlots accepts, with its e
   for (let i = 0; i < 3000; i++) {
     const infos = Array.from({ length: Math.floor(rand() * 4) }, (_, k) => ({ type: types[Math.floor(rand() * types.length)] as string, name: `p${k}` }));
     const data = Uint8Array.from({ length: Math.floor(rand() * 24) }, () => (rand() < 0.7 ? Math.floor(rand() * 6) : Math.floor(rand() * 256)));
-    const slow = ((): string => {
-      try {
-        layoutSlots(infos, data);
-        return 'ok';
-      } catch (error) {
-        return String(error);
-      }
-    })();
-    const fast = ((): string => {
-      try {
-        checkLayout(infos, data);
-        return 'ok';
-      } catch (error) {
-        return String(error);
-      }
-    })();
+    const slow = outcome(() => layoutSlots(infos, data));
+    const fast = outcome(() => checkLayout(infos, data));
     if (fast !== slow) t.fail(`case ${i}: ${fast} / ${slow}`);
     if (fast === 'ok') accepted++;
   }

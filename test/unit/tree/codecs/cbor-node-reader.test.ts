@@ -235,3 +235,17 @@ function genericMap(bytes: Uint8Array): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) throw new WwatpError('MALFORMED', 'payload must be a CBOR map');
   return value as Record<string, unknown>;
 }
+
+t.test('a name repeated from the node before is reused only when the bytes spell it in ASCII', async (t) => {
+  // 'Ã©' is two UTF-16 units whose codes equal the two UTF-8 bytes of 'é'.
+  const a = new TreeNode({ labelRule: 'a', version: { policy: 'Ã©' } });
+  a.insertProperty('Ã©', 'string', 'x');
+  const b = new TreeNode({ labelRule: 'b', version: { policy: 'é' } });
+  b.insertProperty('é', 'string', 'y');
+  const bytes = encodeWireNodeList([a, b]);
+  const [ra, rb] = readWireNodeList(bytes, 0, bytes.length) ?? [];
+  t.equal(ra?.propertyInfos[0]?.name, 'Ã©');
+  t.equal(rb?.propertyInfos[0]?.name, 'é');
+  t.equal(rb?.version.policy, 'é');
+  t.ok(rb?.equals(b));
+});
