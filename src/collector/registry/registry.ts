@@ -64,6 +64,8 @@ export class Registry {
   readonly #roots = new Map<string, protobuf.Root>();
   readonly #registeredServices = new Map<string, Map<string, ServiceInfo>>();
   #tail: Promise<unknown> = Promise.resolve();
+  #protosVersion = 0;
+  #servicesVersion = 0;
 
   private constructor(protos: CollectionStore, services: CollectionStore) {
     this.#protos = protos;
@@ -73,27 +75,51 @@ export class Registry {
   /** Loads what earlier runs registered. A namespace that no longer builds is reported and skipped. */
   static async open(protos: CollectionStore, services: CollectionStore): Promise<Registry> {
     const registry = new Registry(protos, services);
-    for await (const json of allRecords(protos)) {
+    registry.#loadProtos();
+    registry.#loadServices();
+    return registry;
+  }
+
+  /**
+   * Another process on the same directory may register files and services: SQLite's
+   * data_version says when one committed to either system collection, and what it holds
+   * is read again before it is used. This process's own registrations keep the maps up
+   * to date themselves (and do not move data_version).
+   */
+  #fresh(): void {
+    if (this.#protos.dataVersionNow() !== this.#protosVersion) this.#loadProtos();
+    if (this.#services.dataVersionNow() !== this.#servicesVersion) this.#loadServices();
+  }
+
+  #loadProtos(): void {
+    this.#protosVersion = this.#protos.dataVersionNow();
+    this.#files.clear();
+    this.#roots.clear();
+    for (const json of this.#protos.allJsonNow()) {
       const file: ProtoFile = {
         namespace: String(json.namespace),
         fileName: String(json.fileName),
         ...(typeof json.source === 'string' ? { source: json.source } : {}),
         ...(typeof json.descriptorSet === 'string' ? { descriptorSet: Buffer.from(json.descriptorSet, 'base64') } : {}),
       };
-      registry.#filesOf(file.namespace).set(file.fileName, file);
+      this.#filesOf(file.namespace).set(file.fileName, file);
     }
-    for (const [ns, files] of registry.#files) {
+    for (const [ns, files] of this.#files) {
       try {
-        registry.#roots.set(ns, buildRoot([...files.values()]));
+        this.#roots.set(ns, buildRoot([...files.values()]));
       } catch (error) {
         console.error(`wwatp collector: registered protos of namespace ${ns} no longer build: ${(error as Error).message}`);
       }
     }
-    for await (const json of allRecords(services)) {
+  }
+
+  #loadServices(): void {
+    this.#servicesVersion = this.#services.dataVersionNow();
+    this.#registeredServices.clear();
+    for (const json of this.#services.allJsonNow()) {
       const info = json as unknown as ServiceInfo;
-      registry.#servicesOf(info.namespace).set(info.name, info);
+      this.#servicesOf(info.namespace).set(info.name, info);
     }
-    return registry;
   }
 
   /** Registers (or replaces) a .proto file; imports resolve against the namespace's other files. */
@@ -127,6 +153,7 @@ export class Registry {
   }
 
   async #registerNow(file: ProtoFile): Promise<RegisteredFile> {
+    this.#fresh();
     const others = [...this.#filesOf(file.namespace).values()].filter((f) => f.fileName !== file.fileName);
     const root = buildRoot([...others, file]);
     const own = ownDefinitions(file, others, root);
@@ -186,10 +213,12 @@ export class Registry {
   }
 
   lookupService(namespace: string, name: string): ServiceInfo | undefined {
+    this.#fresh();
     return this.#registeredServices.get(namespace)?.get(strip(name));
   }
 
   listServices(namespace?: string): ServiceInfo[] {
+    this.#fresh();
     const all = namespace === undefined ? [...this.#registeredServices.values()].flatMap((m) => [...m.values()]) : [...(this.#registeredServices.get(namespace)?.values() ?? [])];
     return all.sort((a, b) => (a.namespace + a.name < b.namespace + b.name ? -1 : 1));
   }
@@ -205,6 +234,7 @@ export class Registry {
 
   /** Registered files, per namespace or all. */
   files(namespace?: string): Array<{ namespace: string; fileName: string; kind: 'proto' | 'descriptorSet' }> {
+    this.#fresh();
     const out: Array<{ namespace: string; fileName: string; kind: 'proto' | 'descriptorSet' }> = [];
     for (const [ns, files] of this.#files) {
       if (namespace !== undefined && ns !== namespace) continue;
@@ -215,16 +245,19 @@ export class Registry {
 
   /** The proto source of a registered file (undefined for descriptor sets and unknown files). */
   source(namespace: string, fileName: string): string | undefined {
+    this.#fresh();
     return this.#files.get(namespace)?.get(fileName)?.source;
   }
 
   /** Fully qualified message names registered in a namespace. */
   messageTypes(namespace: string): string[] {
+    this.#fresh();
     const root = this.#roots.get(namespace);
     return root ? definitions(root).messages : [];
   }
 
   hasType(namespace: string, typeName: string): boolean {
+    this.#fresh();
     const root = this.#roots.get(namespace);
     return root !== undefined && typeof typeName === 'string' && safeLookup(root, strip(typeName), protobuf.Type) !== null;
   }
@@ -250,6 +283,7 @@ export class Registry {
   }
 
   #lookup<T extends protobuf.ReflectionObject>(namespace: string, name: string, kind: new (...args: never[]) => T, what: string): T {
+    this.#fresh();
     const root = this.#roots.get(namespace);
     const found = root && typeof name === 'string' && name !== '' ? safeLookup(root, strip(name), kind) : null;
     if (!found) {
@@ -295,17 +329,4 @@ function ownDefinitions(file: ProtoFile, others: readonly ProtoFile[], withRoot?
     messages: withIt.messages.filter((m) => !without.messages.includes(m)),
     services: withIt.services.filter((s) => !without.services.includes(s)),
   };
-}
-
-async function* allRecords(store: CollectionStore): AsyncGenerator<JsonObject> {
-  let after = '';
-  for (;;) {
-    const ids = await store.ids(after, 500);
-    if (ids.length === 0) return;
-    for (const id of ids) {
-      const record = await store.get(id);
-      if (record) yield record.json;
-    }
-    after = ids[ids.length - 1] as string;
-  }
 }

@@ -11,6 +11,7 @@ import type {
   CollectionInfo,
   CollectionRecord,
   CollectorChange,
+  JsonObject,
   RecordInput,
   SearchHit,
   SearchQuery,
@@ -202,6 +203,30 @@ export class CollectionStore {
    */
   countNow(): number {
     return this.#read('counting records', () => (this.#stmt.count.get() as { n: number }).n);
+  }
+
+  /**
+   * SQLite's data_version for this collection's file: it moves when another connection
+   * (another process on the same directory) commits, never for this one's own writes.
+   */
+  dataVersionNow(): number {
+    this.#open();
+    return this.#read('checking for changes', () => this.#db.pragma('data_version', { simple: true }) as number);
+  }
+
+  /** Every record's JSON in id order, synchronously (the registry reloads from it). */
+  allJsonNow(): JsonObject[] {
+    this.#open();
+    const out: JsonObject[] = [];
+    for (let after = ''; ; ) {
+      const ids = this.#read('listing ids', () => this.#stmt.ids.all(after, 500) as Array<{ id: string }>);
+      if (ids.length === 0) return out;
+      for (const { id } of ids) {
+        const row = this.#read('reading a record', () => this.#stmt.get.get(id) as RecordRow | undefined);
+        if (row) out.push(rowToRecord(row).json);
+      }
+      after = (ids[ids.length - 1] as { id: string }).id;
+    }
   }
 
   /** The query plan of countNow() (tests check that it reads no records). */

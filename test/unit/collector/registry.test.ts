@@ -210,3 +210,21 @@ t.test('a descriptor set naming a well-known file only in its dependency list ge
   await t.rejects(collector.registry.registerDescriptorSet({ namespace: 'dep', fileName: 'dep/c.desc', descriptorSet: third }), { code: /^(MALFORMED|NOT_FOUND)$/, message: /dep\/c\.desc/ });
   t.same(collector.registry.messageTypes('dep'), ['dep.A', 'dep.B']);
 });
+
+t.test('a second collector on the same directory sees what the first one registers', async (t) => {
+  const first = await openCollector(t);
+  const second = await openCollector(t, first.dir);
+  await first.collector.registry.registerProto({ namespace: 'acme', fileName: 'acme/book.proto', source: BOOK_PROTO });
+  await first.collector.repo.createCollection({ namespace: 'acme', name: 'books', messageType: 'acme.Book' });
+  t.ok(second.collector.registry.hasType('acme', 'acme.Book'), 'the type, registered by the other');
+  t.same(second.collector.registry.files('acme').map((f) => f.fileName), ['acme/book.proto']);
+  const store = (await second.collector.repo.collection('acme', 'books')) as CollectionStore;
+  t.same((await store.create({ id: 'dune', json: { title: 'Dune', year: 1965 } })).json, { title: 'Dune', year: 1965 }, 'a typed write through the second');
+  await t.rejects(store.create({ id: 'bad', json: { year: 'abc' } }), { code: 'TYPE_MISMATCH' }, 'checked against the type');
+  await first.collector.registry.registerProto({ namespace: 'lib', fileName: 'lib.proto', source: 'syntax = "proto3"; package lib; message Q { string q = 1; } service Library { rpc Find (Q) returns (Q); }' });
+  await first.collector.registry.registerService({ namespace: 'lib', name: 'lib.Library' });
+  t.same(second.collector.registry.lookupService('lib', 'lib.Library')?.methods.map((m) => m.name), ['Find'], 'a service registered by the other');
+  const updated = BOOK_PROTO.replace('message Book {', 'message Shelf {\n  string name = 1;\n}\n\nmessage Book {');
+  await first.collector.registry.registerProto({ namespace: 'acme', fileName: 'acme/book.proto', source: updated });
+  t.ok(second.collector.registry.hasType('acme', 'acme.Shelf'), 'a file replaced by the other');
+});
