@@ -87,8 +87,13 @@ export class Registry {
    * to date themselves (and do not move data_version).
    */
   #fresh(): void {
-    if (this.#protos.dataVersionNow() !== this.#protosVersion) this.#loadProtos();
-    if (this.#services.dataVersionNow() !== this.#servicesVersion) this.#loadServices();
+    try {
+      if (this.#protos.dataVersionNow() !== this.#protosVersion) this.#loadProtos();
+      if (this.#services.dataVersionNow() !== this.#servicesVersion) this.#loadServices();
+    } catch (error) {
+      // Closed (the collector is shutting down): answer from what was read, as before.
+      if (!WwatpError.is(error, 'CLOSED')) throw error;
+    }
   }
 
   #loadProtos(): void {

@@ -228,3 +228,12 @@ t.test('a second collector on the same directory sees what the first one registe
   await first.collector.registry.registerProto({ namespace: 'acme', fileName: 'acme/book.proto', source: updated });
   t.ok(second.collector.registry.hasType('acme', 'acme.Shelf'), 'a file replaced by the other');
 });
+
+t.test('after close the registry still answers from what it read', async (t) => {
+  const dir = tempDir(t);
+  const collector = await Collector.open({ dir });
+  await collector.registry.registerProto({ namespace: 'acme', fileName: 'acme/book.proto', source: BOOK_PROTO });
+  await collector.close();
+  t.ok(collector.registry.hasType('acme', 'acme.Book'));
+  t.same(collector.registry.files('acme').map((f) => f.fileName), ['acme/book.proto']);
+});
