@@ -1,8 +1,8 @@
 import { encodeWireNode, encodeWireNodeList } from '../../tree/codecs/cbor-node-writer.js';
 import type { TreeNode } from '../../tree/tree-node.js';
+import { CBOR_NULL } from '../../tree/codecs/cbor-cursor.js';
 import { encodePayload } from './payloads.js';
 
-const CBOR_NULL = 0xf6;
 
 /** The CBOR of `{ ...fields, [key]: <value> }` up to where the value goes (`key` is the map's last). */
 function headBefore(fields: Record<string, unknown>, key: string): Uint8Array {

@@ -2,7 +2,7 @@ import { Decoder, Encoder } from 'cbor-x';
 import { WwatpError, isWwatpErrorCode, type WwatpErrorCode } from '../../tree/errors.js';
 import { CBOR_OPTIONS, nodeFromWire, nodeToWireShared, type WireNode } from '../../tree/codecs/cbor-node.js';
 import { readWireNode, readWireNodeList } from '../../tree/codecs/cbor-node-reader.js';
-import { CborCursor, MAJOR_MAP, MAJOR_TEXT, MAJOR_UINT } from '../../tree/codecs/cbor-cursor.js';
+import { CBOR_FALSE, CBOR_NULL, CBOR_TRUE, CborCursor, MAJOR_MAP, MAJOR_TEXT, MAJOR_UINT } from '../../tree/codecs/cbor-cursor.js';
 import type { TreeNode } from '../../tree/tree-node.js';
 import type { NewNodeVersion, Transaction } from '../../backends/backend.js';
 import type { JournalAnswer, JournalEntry } from '../../backends/journal.js';
@@ -50,9 +50,6 @@ class NodeBytes {
 }
 
 const NODE_FIELDS = new Set(['node', 'nodes']);
-const CBOR_FALSE = 0xf4;
-const CBOR_TRUE = 0xf5;
-const CBOR_NULL = 0xf6;
 
 /**
  * A map of plain CBOR (see CborCursor): numbers, text and simple values read here, node

@@ -9,18 +9,20 @@
 import { spellsAscii } from './bytes.js';
 
 /** Thrown (one shared object, made once) when the input is not the plain CBOR read here. */
-export const UNUSUAL = new Error('CBOR outside the plain subset the fast readers take');
+const UNUSUAL = new Error('CBOR outside the plain subset the fast readers take');
 
 export const MAJOR_UINT = 0;
 export const MAJOR_BYTES = 2;
 export const MAJOR_TEXT = 3;
 export const MAJOR_ARRAY = 4;
 export const MAJOR_MAP = 5;
-export const MAJOR_SIMPLE = 7;
+const MAJOR_SIMPLE = 7;
+const SIMPLE_FALSE = 20;
 
-export const SIMPLE_FALSE = 20;
-export const SIMPLE_TRUE = 21;
-export const SIMPLE_NULL = 22;
+/** Whole initial bytes of the simple values false, true and null. */
+export const CBOR_FALSE = 0xf4;
+export const CBOR_TRUE = 0xf5;
+export const CBOR_NULL = 0xf6;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 // Node's Buffer turns ASCII bytes into a string fastest; browsers (the bundled client)
@@ -129,13 +131,16 @@ export class CborCursor {
     return this.text();
   }
 
+  /** Steps over a null if one comes next. */
+  nul(): boolean {
+    if (this.pos >= this.end || this.bytes[this.pos] !== CBOR_NULL) return false;
+    this.pos++;
+    return true;
+  }
+
   /** Text, or undefined for null. */
   optText(): string | undefined {
-    if (this.bytes[this.pos] === 0xf6) {
-      this.pos++;
-      return undefined;
-    }
-    return this.text();
+    return this.nul() ? undefined : this.text();
   }
 
   /** A byte string, as a view of the input. */

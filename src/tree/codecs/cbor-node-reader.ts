@@ -15,7 +15,6 @@ import { versionFromFields } from '../versions.js';
 import { CborCursor, MAJOR_ARRAY } from './cbor-cursor.js';
 import { fillsItsBuffer, type NodeDecodeOptions } from './cbor-node.js';
 
-const CBOR_NULL = 0xf6;
 // Scratch for a node's property names and types; reads never interleave.
 const pairs: string[] = [];
 // The shape and policy of the node read last: the next one usually has the same.
@@ -46,7 +45,7 @@ function readNode(c: CborCursor, limit: number, ownedInput: boolean): TreeNode {
   const proof = c.optText();
   const authors = c.optText();
   const readers = c.optText();
-  const depth = c.bytes[c.pos] === CBOR_NULL ? (c.pos++, undefined) : c.uint();
+  const depth = c.nul() ? undefined : c.uint();
   const version = versionFromFields(number, max, policy, proof, authors, readers, depth);
   const childCount = c.expect(MAJOR_ARRAY);
   const childNames: string[] = [];

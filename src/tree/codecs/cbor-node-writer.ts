@@ -6,12 +6,12 @@
  * (shortest heads, definite lengths), which a test checks.
  */
 import { stateOf, type NodeState, type TreeNode } from '../tree-node.js';
+import { CBOR_NULL } from './cbor-cursor.js';
 
 const MAJOR_UINT = 0x00;
 const MAJOR_BYTES = 0x40;
 const MAJOR_TEXT = 0x60;
 const MAJOR_ARRAY = 0x80;
-const NULL = 0xf6;
 const utf8 = new TextEncoder();
 
 export class CborWriter {
@@ -45,7 +45,7 @@ export class CborWriter {
 
   nul(): void {
     this.#room(1);
-    this.#buf[this.#pos++] = NULL;
+    this.#buf[this.#pos++] = CBOR_NULL;
   }
 
   text(s: string): void {
