@@ -62,7 +62,13 @@ export async function serveStream(session: WwatpSession, input: AsyncIterable<Ui
   let queued: Uint8Array[] = [];
   let queuedBytes = 0;
   let soon: NodeJS.Immediate | undefined;
-  // Writes are chained so replies never interleave mid-chunk.
+  // Writes are chained so replies never interleave mid-chunk. With none in progress the
+  // first write starts at once, so a push reaches the transport in this call (see push).
+  let writesInProgress = 0;
+  let writeFailed = false;
+  const writeAll = async (parts: Uint8Array[]): Promise<void> => {
+    for (const bytes of packChunks(parts)) await output.write(bytes);
+  };
   const flush = (): Promise<void> => {
     if (soon !== undefined) clearImmediate(soon);
     soon = undefined;
@@ -70,9 +76,16 @@ export async function serveStream(session: WwatpSession, input: AsyncIterable<Ui
       const parts = queued;
       queued = [];
       queuedBytes = 0;
-      writing = writing.then(async () => {
-        for (const bytes of packChunks(parts)) await output.write(bytes);
-      });
+      writesInProgress++;
+      const run = writesInProgress === 1 && !writeFailed ? writeAll(parts) : writing.then(() => writeAll(parts));
+      writing = run.then(
+        () => void writesInProgress--,
+        (error: unknown) => {
+          writesInProgress--;
+          writeFailed = true;
+          throw error;
+        },
+      );
     }
     return writing;
   };
@@ -108,9 +121,14 @@ export async function serveStream(session: WwatpSession, input: AsyncIterable<Ui
             // Absent: every node travels whole, as before the field existed.
             const bodyLimit = body['bodies'] === undefined ? Infinity : field.count(body, 'bodies');
             // A push answers nothing, so it leaves at once rather than after every other
-            // client's push of this turn: with many watchers the first is out sooner.
-            const push = (signal: number, payload: Uint8Array): void =>
-              void send(signal, message.requestId, payload).then(() => output.sendNow?.(), () => unsubscribe?.());
+            // client's push of this turn: with many watchers the first is out while the
+            // others are still being encoded. A push that had to queue behind another
+            // write goes once that write is through.
+            const push = (signal: number, payload: Uint8Array): void => {
+              const sent = send(signal, message.requestId, payload);
+              output.sendNow?.();
+              void sent.then(() => output.sendNow?.(), () => unsubscribe?.());
+            };
             unsubscribe = await session.subscribe(since, push, epoch, bodyLimit);
           } catch (error) {
             await send(Signal.ERROR, message.requestId, encodePayload(errorToWire(error)));
