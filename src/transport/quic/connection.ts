@@ -200,7 +200,7 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
       // quiche drops what it cannot use; fatal errors close it, which flush() notices
     }
     if (!this.confirmed && ((msg[0] as number) & 0x80) === 0 && this.quiche.isEstablished()) this.confirmed = true;
-    this.ack.received();
+    this.ack.received(msg.length);
     this.stirred = true;
     this.endpoint.schedule(this);
   }
@@ -306,11 +306,11 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
   }
 
   /**
-   * Only an ACK would go out (see AckDelay): a lone datagram came in, we wrote nothing,
+   * Only an ACK would go out (see AckDelay): what came in may wait for its ACK, we wrote nothing,
    * no timer is due, and the handshake is behind us.
    */
   private ackMayWait(): boolean {
-    return this.ack.lone && !this.wrote && !this.due && this.confirmed && this.established && !this.closingLocally && !this.closeInfo;
+    return this.ack.mayWait && !this.wrote && !this.due && this.confirmed && this.established && !this.closingLocally && !this.closeInfo;
   }
 
   /**
