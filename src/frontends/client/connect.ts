@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { WwatpError } from '../../tree/errors.js';
 import { connectQuic } from '../../transport/quic/index.js';
-import { H3Connection } from '../../transport/h3/index.js';
+import { H3Connection, type H3Response } from '../../transport/h3/index.js';
 import type { ByteStream, StreamOpener } from '../../transport/wwatp/byte-stream.js';
 import { Http3ClientBackend, type Http3ClientBackendOptions } from '../../backends/http3-client/http3-client-backend.js';
 import { WWATP_CONTENT_TYPE, WWATP_PATH } from '../server/start-server.js';
@@ -55,19 +55,37 @@ export async function openH3Streams(url: string, options: ConnectOptions): Promi
         [':path', WWATP_PATH],
         ['content-type', WWATP_CONTENT_TYPE],
       ]);
-      const body = (async function* () {
-        const response = await request.response;
-        if (response.status !== 200) throw new WwatpError('PROTOCOL', `server answered ${response.status} to a WWATP stream`);
-        yield* response.body;
-      })();
       return {
         write: (bytes) => request.writer.write(bytes),
         end: () => request.writer.end(),
         abort: () => request.writer.reset(),
-        readable: body,
+        readable: okBody(request.response),
       };
     },
   };
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/**
+ * The body of a WWATP stream's response, which must be 200. Once that is known, next()
+ * is the body's own, with no generator in between: a layer of promises per chunk less
+ * for every reply and push.
+ */
+function okBody(response: Promise<H3Response>): AsyncIterableIterator<Uint8Array> {
+  let body: AsyncIterator<Uint8Array> | undefined;
+  let opening: Promise<AsyncIterator<Uint8Array>> | undefined;
+  const open = async (): Promise<AsyncIterator<Uint8Array>> => {
+    const r = await response;
+    if (r.status !== 200) throw new WwatpError('PROTOCOL', `server answered ${r.status} to a WWATP stream`);
+    return r.body;
+  };
+  const iterator: AsyncIterableIterator<Uint8Array> = {
+    [Symbol.asyncIterator]: () => iterator,
+    next: () => (body ? body.next() : (opening ??= open()).then((b) => (body = b).next())),
+    return: () => (body?.return ? body.return() : Promise.resolve(DONE)),
+  };
+  return iterator;
 }
 
 /**

@@ -38,6 +38,8 @@ export class MessageReader {
   private phase: Phase = 'headers';
   private received = 0;
   private failure: unknown;
+  /** The stream's FIN was read: what the frame reader holds is all there is. */
+  private sourceEnded = false;
   trailers: HeaderList | undefined;
 
   constructor(private readonly source: QuicReadable, private readonly options: MessageReaderOptions) {
@@ -58,29 +60,62 @@ export class MessageReader {
     });
   }
 
-  /** The remaining DATA payloads; call once after the final HEADERS. */
+  /**
+   * The remaining DATA payloads; call once after the final HEADERS. Not an async
+   * generator: a payload already received is returned without awaiting anything, and one
+   * still on its way costs one wait on the stream, where a generator over async steps
+   * cost a promise and a microtask per step for every chunk (pushes, replies, requests).
+   * One next() at a time, as for-await calls it.
+   */
   body(contentLength: number | undefined): AsyncIterableIterator<Uint8Array> {
     this.phase = 'body';
-    return this.iterateBody(contentLength);
+    let returned = false;
+    const iterator: AsyncIterableIterator<Uint8Array> = {
+      [Symbol.asyncIterator]: () => iterator,
+      next: () => (returned ? Promise.resolve(DONE) : this.nextBody(contentLength)),
+      return: () => {
+        returned = true;
+        return Promise.resolve(DONE);
+      },
+    };
+    return iterator;
   }
 
-  private async *iterateBody(contentLength: number | undefined): AsyncIterableIterator<Uint8Array> {
-    for (;;) {
-      const chunk = await this.guard(() => this.nextBodyChunk(contentLength));
-      if (chunk === undefined) return;
-      yield chunk;
+  private nextBody(contentLength: number | undefined): Promise<IteratorResult<Uint8Array, undefined>> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    let result: IteratorResult<Uint8Array, undefined> | undefined;
+    try {
+      result = this.bodyStep(contentLength);
+    } catch (err) {
+      return Promise.reject(this.fail(err));
     }
+    if (result !== undefined) return Promise.resolve(result);
+    return this.source.read().then(
+      (chunk) => {
+        try {
+          this.take(chunk);
+        } catch (err) {
+          throw this.fail(err);
+        }
+        return this.nextBody(contentLength);
+      },
+      (err: unknown) => {
+        throw this.fail(readError(err));
+      },
+    );
   }
 
-  private async nextBodyChunk(contentLength: number | undefined): Promise<Uint8Array | undefined> {
+  /** The next body result from the bytes at hand; undefined when more must be read. */
+  private bodyStep(contentLength: number | undefined): IteratorResult<Uint8Array, undefined> | undefined {
     for (;;) {
-      const event = await this.nextEvent();
-      if (event === 'fin') {
+      const event = this.frames.next();
+      if (event === undefined) {
+        if (!this.sourceEnded) return undefined;
         if (contentLength !== undefined && this.received !== contentLength) {
           throw streamError(H3_ERROR.H3_MESSAGE_ERROR, `body of ${this.received} bytes, content-length ${contentLength}`);
         }
         this.phase = 'done';
-        return undefined;
+        return DONE;
       }
       if (event.kind === 'unknown') continue;
       if (event.kind === 'data') {
@@ -90,7 +125,7 @@ export class MessageReader {
         if (contentLength !== undefined && this.received > contentLength) {
           throw streamError(H3_ERROR.H3_MESSAGE_ERROR, `body exceeds content-length ${contentLength}`);
         }
-        return event.bytes;
+        return { done: false, value: event.bytes };
       }
       this.checkRequestStreamFrame(event.type);
       if (this.phase === 'trailers') throw connectionError(H3_ERROR.H3_FRAME_UNEXPECTED, 'HEADERS after trailers');
@@ -99,6 +134,14 @@ export class MessageReader {
       this.trailers = trailers;
       this.phase = 'trailers';
     }
+  }
+
+  /** A chunk read from the stream, or its end (undefined). */
+  private take(chunk: Uint8Array | undefined): void {
+    if (chunk !== undefined) return this.frames.push(chunk);
+    if (this.sourceEnded) return;
+    this.sourceEnded = true;
+    this.frames.end();
   }
 
   /** Only HEADERS (and DATA) belong on a request stream (RFC 9114 §7.2). */
@@ -119,19 +162,14 @@ export class MessageReader {
     for (;;) {
       const event = this.frames.next();
       if (event !== undefined) return event;
+      if (this.sourceEnded) return 'fin';
       let chunk: Uint8Array | undefined;
       try {
         chunk = await this.source.read();
       } catch (err) {
-        const code = quicErrorCode(err);
-        if (code === undefined) throw new StreamGoneError(err);
-        throw new H3Error(code, 'stream', 'the peer reset the stream', { cause: err, remote: true });
+        throw readError(err);
       }
-      if (chunk === undefined) {
-        this.frames.end();
-        return 'fin';
-      }
-      this.frames.push(chunk);
+      this.take(chunk);
     }
   }
 
@@ -141,9 +179,24 @@ export class MessageReader {
     try {
       return await step();
     } catch (err) {
-      this.failure = err;
-      if (err instanceof H3Error) this.options.onError(err);
-      throw err;
+      throw this.fail(err);
     }
   }
+
+  /** Records the first error (reported once to onError) and returns it, to be thrown. */
+  private fail(err: unknown): unknown {
+    if (this.failure !== undefined) return this.failure;
+    this.failure = err;
+    if (err instanceof H3Error) this.options.onError(err);
+    return err;
+  }
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/** A failed stream read: the peer's reset as an H3Error with its code, else the connection going away. */
+function readError(err: unknown): Error {
+  const code = quicErrorCode(err);
+  if (code === undefined) return new StreamGoneError(err);
+  return new H3Error(code, 'stream', 'the peer reset the stream', { cause: err, remote: true });
 }

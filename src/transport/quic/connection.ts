@@ -356,8 +356,9 @@ export class QuicheConnection implements QuicConnection, Flushable, StreamIo {
 
   private checkClosed(): void {
     const q = this.quiche;
-    if (!this.closeInfo && (q.isDraining() || q.isClosed())) this.markClosed(describeClose(q, this.closingLocally, this.requestedClose));
-    if (q.isClosed()) this.release();
+    const closed = q.isClosed();
+    if (!this.closeInfo && (closed || q.isDraining())) this.markClosed(describeClose(q, this.closingLocally, this.requestedClose));
+    if (closed) this.release();
   }
 
   /** CONNECTION_CLOSE went out or came in (or the idle timer fired): tell everyone. */

@@ -60,11 +60,14 @@ export class StreamReader {
       if (r === null) break;
       const [n, fin] = r;
       if (n > 0) this.push(into === scratch ? scratch.slice(0, n) : n === into.length ? into : into.subarray(0, n));
-      into = n === into.length ? new Uint8Array(scratch.length) : scratch;
       if (fin) {
         this.end();
         return;
       }
+      // quiche hands over all the contiguous data it has: a read that did not fill the
+      // buffer took everything, and asking again would only be told so.
+      if (n < into.length) break;
+      into = new Uint8Array(scratch.length);
     }
     this.paused = this.queued >= READ_HIGH_WATER;
   }
