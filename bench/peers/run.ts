@@ -20,7 +20,37 @@ import { startWwatp } from './wwatp.js';
 import { startZooKeeper } from './zookeeper.js';
 import { concurrentReads, concurrentWrites, loadAndRead, sequentialWrites, subtreeSize, watchLatency, type TreeShape } from './workloads.js';
 
+const USAGE = `usage: npm run bench:peers [-- options]
+       node dist/bench/peers/run.js [options]
+
+Starts wwatp, etcd and ZooKeeper on loopback, runs the same workloads against each and
+prints wwatp's ratio to each peer. A full run writes bench/results/peers.json and peers.svg.
+
+  --quick                 smaller sizes, under a minute; prints only
+  --only SYSTEMS          some of wwatp,etcd,zookeeper (comma-separated); prints only
+  --workloads NAMES       some of seq,conc,reads,watch,load (comma-separated); prints only
+  --verbose               per system: wall and CPU time, wwatp's commits and datagrams
+  --profile-server DIR    write the wwatp server's CPU profile to DIR
+  --chart-only            redraw peers.svg from peers.json, start nothing
+  --help                  this text`;
+const FLAGS = new Set(['--quick', '--verbose', '--chart-only', '--help']);
+const VALUED = new Set(['--only', '--workloads', '--profile-server']);
 const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+for (let i = 0; i < argv.length; i++) {
+  const arg = argv[i] as string;
+  if (FLAGS.has(arg)) continue;
+  if (VALUED.has(arg) && argv[i + 1] !== undefined && !(argv[i + 1] as string).startsWith('--')) {
+    i++;
+    continue;
+  }
+  console.error(VALUED.has(arg) ? `bench:peers: ${arg} needs a value` : `bench:peers: unknown option ${arg}`);
+  console.error(USAGE);
+  process.exit(2);
+}
 const quick = argv.includes('--quick');
 const option = (name: string): string | undefined => {
   const at = argv.indexOf(name);
@@ -32,8 +62,12 @@ type WorkloadName = (typeof WORKLOADS)[number];
 const workloads = (option('--workloads')?.split(',') ?? [...WORKLOADS]) as WorkloadName[];
 const profileDir = option('--profile-server');
 const verbose = argv.includes('--verbose');
-for (const s of only) if (!SYSTEMS.includes(s)) throw new Error(`--only: unknown system ${s}`);
-for (const w of workloads) if (!WORKLOADS.includes(w)) throw new Error(`--workloads: unknown workload ${w}`);
+const refuse = (message: string): never => {
+  console.error(`bench:peers: ${message}`);
+  process.exit(2);
+};
+for (const s of only) if (!SYSTEMS.includes(s)) refuse(`--only: unknown system "${s}" (use ${SYSTEMS.join(', ')})`);
+for (const w of workloads) if (!WORKLOADS.includes(w)) refuse(`--workloads: unknown workload "${w}" (use ${WORKLOADS.join(', ')})`);
 const complete = process.env['WWATP_PEERS_BACKEND'] === undefined && !quick && only.length === SYSTEMS.length && workloads.length === WORKLOADS.length;
 
 const CLIENTS = 64;

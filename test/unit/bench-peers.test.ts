@@ -87,3 +87,26 @@ t.test('values carry their index; the loaded tree has the promised shape', async
   });
   t.same(orphans, []);
 });
+
+t.test('the runner explains itself and refuses what it does not know, before starting anything', async (t) => {
+  const { execFile } = await import('node:child_process');
+  const { join } = await import('node:path');
+  const runner = join(process.cwd(), 'dist/bench/peers/run.js');
+  const run = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, [runner, ...args], { timeout: 20_000 }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }));
+    });
+  const help = await run(['--help']);
+  t.equal(help.code, 0);
+  t.match(help.stdout, /--workloads NAMES/);
+  const bogus = await run(['--quick', '--bogus']);
+  t.equal(bogus.code, 2, 'an unknown option is a usage error');
+  t.match(bogus.stderr, /unknown option --bogus/);
+  t.notMatch(bogus.stdout, /starting servers/, 'nothing was started');
+  const system = await run(['--only', 'redis']);
+  t.equal(system.code, 2);
+  t.match(system.stderr, /unknown system "redis" \(use wwatp, etcd, zookeeper\)/);
+  const missing = await run(['--workloads']);
+  t.equal(missing.code, 2);
+  t.match(missing.stderr, /--workloads needs a value/);
+});
