@@ -230,10 +230,11 @@ export class WwatpSession {
   #followSequenceOnly(after: number): void {
     let last = after;
     let sent = after;
+    // The timer stays set when a push carried the latest sequence: it then finds nothing
+    // to send. Clearing it and setting another at the next write cost every subscriber a
+    // timer per write, all set before the first push of that write could leave.
     let timer: NodeJS.Timeout | undefined;
     const takeLatest = (): number | undefined => {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
       if (last === sent) return undefined;
       sent = last;
       return last;
@@ -244,13 +245,17 @@ export class WwatpSession {
       const payload = encodePayload({ entries: [], latest });
       for (const sink of this.#sinks) sink(Signal.PUSH_JOURNAL, payload);
     };
+    const onTimer = (): void => {
+      timer = undefined;
+      sendLatest();
+    };
     this.#sendGathered = sendLatest;
     this.#takeLatest = takeLatest;
     const stop = this.journal.onEntry((entry) => {
       if (entry.sequence <= last) return;
       last = entry.sequence;
       if (timer === undefined) {
-        timer = setTimeout(sendLatest, SEQUENCE_PUSH_MS);
+        timer = setTimeout(onTimer, SEQUENCE_PUSH_MS);
         timer.unref();
       }
     });
