@@ -28,3 +28,28 @@ export function pooledCopy(bytes: Uint8Array): Uint8Array {
   out.set(bytes);
   return out;
 }
+
+/**
+ * Encoded bytes on their way out (a message, a chunk, a frame), which live until the
+ * transport has copied them: carved from shared slabs like Node's Buffer pool. A byte
+ * array of its own cost about 1.2 µs with its share of garbage collection, against
+ * 0.07 µs for a view, and each message took several on its way down the stack. Only for
+ * short-lived bytes: a view kept keeps its whole slab.
+ */
+const TRANSIENT_SLAB_BYTES = 64 * 1024;
+const MAX_TRANSIENT = 4096;
+
+let transientSlab = new ArrayBuffer(TRANSIENT_SLAB_BYTES);
+let transientOffset = 0;
+
+/** A zero-filled byte array of length n for bytes about to be sent, pooled when small. */
+export function allocTransient(n: number): Uint8Array {
+  if (n === 0 || n > MAX_TRANSIENT) return new Uint8Array(n);
+  if (transientOffset + n > TRANSIENT_SLAB_BYTES) {
+    transientSlab = new ArrayBuffer(TRANSIENT_SLAB_BYTES);
+    transientOffset = 0;
+  }
+  const view = new Uint8Array(transientSlab, transientOffset, n);
+  transientOffset += (n + 7) & ~7;
+  return view;
+}

@@ -5,7 +5,7 @@
  */
 import type { QuicWritable } from '../quic/types.js';
 import { H3_ERROR, H3Error, streamError } from './errors.js';
-import { encodeFrame, encodeFrameHeader, FRAME } from './frames.js';
+import { encodeDataFrameTransient, encodeFrame, encodeFrameHeader, FRAME } from './frames.js';
 import { fieldSectionSize, type HeaderList } from './headers.js';
 import { encodeFieldSection } from './qpack/encoder.js';
 import { quicErrorCode } from './stream-util.js';
@@ -66,7 +66,7 @@ export class H3BodyWriter {
     if (this.state === 'idle') throw new H3Error(H3_ERROR.H3_INTERNAL_ERROR, 'stream', 'DATA before HEADERS');
     if (bytes.length === 0) return this.tail;
     if (bytes.length < COALESCE_BELOW) {
-      const frame = encodeFrame(FRAME.DATA, bytes);
+      const frame = encodeDataFrameTransient(bytes);
       return this.enqueue(() => this.stream.write(frame));
     }
     const header = encodeFrameHeader(FRAME.DATA, bytes.length);

@@ -2,6 +2,7 @@
  * HTTP/3 frame types (RFC 9114 §7.2) and encoders. A frame is
  * type (varint) · length (varint) · payload. Decoding lives in frame-reader.ts.
  */
+import { allocTransient } from '../../tree/byte-pool.js';
 import { encodeVarint, varintSize, writeVarint } from '../varint.js';
 
 export const FRAME = {
@@ -42,6 +43,18 @@ export function randomReservedIdentifier(random: () => number = Math.random): nu
 export function encodeFrameHeader(type: number, payloadLength: number): Uint8Array {
   const out = new Uint8Array(varintSize(type) + varintSize(payloadLength));
   writeVarint(out, writeVarint(out, 0, type), payloadLength);
+  return out;
+}
+
+/**
+ * A DATA frame about to be written, in a pooled buffer (see allocTransient): for the
+ * body writer, whose frames live only until QUIC has copied them.
+ */
+export function encodeDataFrameTransient(payload: Uint8Array): Uint8Array {
+  const headerSize = varintSize(FRAME.DATA) + varintSize(payload.length);
+  const out = allocTransient(headerSize + payload.length);
+  writeVarint(out, writeVarint(out, 0, FRAME.DATA), payload.length);
+  out.set(payload, headerSize);
   return out;
 }
 

@@ -1,5 +1,6 @@
 import { WwatpError } from '../../tree/errors.js';
 import { concatBytes } from '../bytes.js';
+import { allocTransient } from '../../tree/byte-pool.js';
 
 /**
  * A WWATP stream is a sequence of chunks. Each chunk carries part of one message:
@@ -111,7 +112,7 @@ function encodeChunks(signal: number, requestId: number, payload: Uint8Array, ma
     const fin = offset >= payload.length;
     const header = varintLength(signal) + varintLength(requestId) + 1 + varintLength(part.length);
     const separate = part.length >= viewAt;
-    const chunk = new Uint8Array(separate ? header : header + part.length);
+    const chunk = allocTransient(separate ? header : header + part.length);
     let at = writeVarint(chunk, 0, signal);
     at = writeVarint(chunk, at, requestId);
     chunk[at++] = fin ? FLAG_FIN : 0;

@@ -35,7 +35,7 @@ export class ChunkPacker {
     this.#run = [];
     const total = this.#bytes;
     this.#bytes = 0;
-    return run.length === 1 ? run : [concatBytes(run, total)];
+    return run.length === 1 ? run : [concatBytes(run, total, true)];
   }
 }
 

@@ -6,22 +6,24 @@
  * (shortest heads, definite lengths), which a test checks.
  */
 import { stateOf, type NodeState, type TreeNode } from '../tree-node.js';
+import { allocTransient } from '../byte-pool.js';
 import { CBOR_NULL } from './cbor-cursor.js';
 
 const MAJOR_UINT = 0x00;
 const MAJOR_BYTES = 0x40;
 const MAJOR_TEXT = 0x60;
 const MAJOR_ARRAY = 0x80;
+const MAJOR_MAP = 0xa0;
 const utf8 = new TextEncoder();
 
 export class CborWriter {
   #buf: Uint8Array;
-  #view: DataView;
   #pos = 0;
 
-  constructor(sizeHint = 4096) {
-    this.#buf = new Uint8Array(Math.max(64, sizeHint));
-    this.#view = new DataView(this.#buf.buffer);
+  /** `transient`: the bytes are a message about to be sent, and may share a slab (allocTransient). */
+  constructor(sizeHint = 4096, transient = false) {
+    const size = Math.max(64, sizeHint);
+    this.#buf = transient ? allocTransient(size) : new Uint8Array(size);
   }
 
   /** The bytes written so far (a view of this writer's buffer). */
@@ -41,6 +43,15 @@ export class CborWriter {
 
   array(length: number): void {
     this.#head(MAJOR_ARRAY, length);
+  }
+
+  /** A map head with a two-byte length, the form cbor-x gives every object (below 65,536 pairs). */
+  map16(pairs: number): void {
+    this.#room(3);
+    const buf = this.#buf;
+    buf[this.#pos++] = MAJOR_MAP | 25;
+    buf[this.#pos++] = pairs >>> 8;
+    buf[this.#pos++] = pairs & 0xff;
   }
 
   nul(): void {
@@ -100,16 +111,15 @@ export class CborWriter {
       buf[this.#pos++] = n;
     } else if (n < 0x10000) {
       buf[this.#pos++] = major | 25;
-      this.#view.setUint16(this.#pos, n);
-      this.#pos += 2;
+      buf[this.#pos++] = n >>> 8;
+      buf[this.#pos++] = n & 0xff;
     } else if (n < 0x100000000) {
       buf[this.#pos++] = major | 26;
-      this.#view.setUint32(this.#pos, n);
-      this.#pos += 4;
+      this.#pos = writeUint32(buf, this.#pos, n);
     } else {
       buf[this.#pos++] = major | 27;
-      this.#view.setBigUint64(this.#pos, BigInt(n));
-      this.#pos += 8;
+      this.#pos = writeUint32(buf, this.#pos, Math.floor(n / 0x100000000));
+      this.#pos = writeUint32(buf, this.#pos, n >>> 0);
     }
   }
 
@@ -118,8 +128,16 @@ export class CborWriter {
     const grown = new Uint8Array(Math.max(this.#buf.length * 2, this.#pos + n));
     grown.set(this.#buf.subarray(0, this.#pos));
     this.#buf = grown;
-    this.#view = new DataView(grown.buffer);
   }
+}
+
+/** Writes n (below 2^32) big-endian at `at`; returns the position after it. */
+function writeUint32(buf: Uint8Array, at: number, n: number): number {
+  buf[at] = n >>> 24;
+  buf[at + 1] = (n >>> 16) & 0xff;
+  buf[at + 2] = (n >>> 8) & 0xff;
+  buf[at + 3] = n & 0xff;
+  return at + 4;
 }
 
 /** Bytes of a CBOR head for a length or value of n. */
@@ -157,12 +175,13 @@ export function writeWireNode(w: CborWriter, s: NodeState): void {
 
 /**
  * CBOR of the array of nodes' wire forms, as cbor-x writes `nodes.map(nodeToWireShared)`,
- * after `prefix` when given (the head of a map the list ends).
+ * after `prefix` when given (the head of a map the list ends). `transient`: for a message
+ * about to be sent, not for bytes kept (see allocTransient).
  */
-export function encodeWireNodeList(nodes: readonly TreeNode[], prefix?: Uint8Array): Uint8Array {
+export function encodeWireNodeList(nodes: readonly TreeNode[], prefix?: Uint8Array, transient = false): Uint8Array {
   let size = 16 + (prefix?.length ?? 0);
   for (const node of nodes) size += stateOf(node).propertyData.length + 96;
-  const w = new CborWriter(size);
+  const w = new CborWriter(size, transient);
   if (prefix) w.raw(prefix);
   w.array(nodes.length);
   for (const node of nodes) writeWireNode(w, stateOf(node));
@@ -170,9 +189,9 @@ export function encodeWireNodeList(nodes: readonly TreeNode[], prefix?: Uint8Arr
 }
 
 /** CBOR of one node's wire form, as cbor-x writes `nodeToWireShared(node)`, after `prefix` when given. */
-export function encodeWireNode(node: TreeNode, prefix?: Uint8Array): Uint8Array {
+export function encodeWireNode(node: TreeNode, prefix?: Uint8Array, transient = false): Uint8Array {
   const s = stateOf(node);
-  const w = new CborWriter((prefix?.length ?? 0) + s.propertyData.length + s.labelRule.length * 3 + 128);
+  const w = new CborWriter((prefix?.length ?? 0) + s.propertyData.length + s.labelRule.length * 3 + 128, transient);
   if (prefix) w.raw(prefix);
   writeWireNode(w, s);
   return w.bytes();
