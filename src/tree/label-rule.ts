@@ -19,6 +19,11 @@ export interface LabelRule {
   readonly exact: boolean;
   /** The longest run of literal leading segments: every match lies at or below it. */
   readonly literalPrefix: string;
+  /**
+   * True for `<literalPrefix>/**` with a non-empty prefix: every label strictly below the
+   * prefix matches, so a backend that reads just those may skip matches().
+   */
+  readonly allBelow?: boolean;
   matches(label: string): boolean;
 }
 
@@ -73,6 +78,7 @@ export function parseLabelRule(rule: unknown): LabelRule {
     query,
     exact: false,
     literalPrefix: segments.slice(0, firstWild).join('/'),
+    allBelow: firstWild > 0 && firstWild === segments.length - 1 && segments[firstWild] === '**',
     matches: (label) => regex.test(label),
   };
 }

@@ -45,3 +45,13 @@ t.test('bad rules are INVALID_RULE', async (t) => {
   for (const bad of ['a//b', 'a/./b', 'a/../b', 'a b', 'a/**b', '***', '\t']) t.throws(() => parseLabelRule(bad), { code: 'INVALID_RULE' }, JSON.stringify(bad));
   t.throws(() => parseLabelRule(null), { code: 'INVALID_RULE' });
 });
+
+t.test('allBelow: only `<prefix>/**`, and then every label below the prefix matches', async (t) => {
+  for (const [rule, expected] of [['a/**', true], ['a/b/**', true], ['**', false], ['a/**/b', false], ['a/*', false], ['a/*/**', false], ['a', false], ['a/**?x=1', true]] as const) {
+    t.equal(parseLabelRule(rule).allBelow === true, expected, rule);
+  }
+  const below = ['a/b/c', 'a/x', 'a/b', 'a/é/日本/z', 'a/**x', 'a/.hidden/y'];
+  const rule = parseLabelRule('a/**');
+  for (const label of below) t.ok(rule.matches(label), `a/** matches ${label}, as allBelow promises`);
+  t.notOk(rule.matches('a'), 'but not the prefix itself');
+});
