@@ -20,6 +20,10 @@ export class RequestBatcher {
   #scheduled = false;
   #nextId = 1;
   #pipe: Promise<RequestPipe> | undefined;
+  /** The pipe #pipe last resolved to, for batches that need not wait for it. */
+  #ready: RequestPipe | undefined;
+  /** Batches waiting for a pipe (see #drain), oldest first, with the connection each was made on. */
+  #waiting: Array<{ opener: StreamOpener; batch: PendingRequest[] }> = [];
 
   constructor(
     readonly opener: () => StreamOpener | undefined,
@@ -52,20 +56,45 @@ export class RequestBatcher {
     let bytes = 0;
     for (const p of batch) bytes += p.payload.length;
     if (bytes > PIPE_BATCH_BYTES) return this.#ownStream(opener, batch);
-    let pipe: RequestPipe;
-    try {
-      pipe = await this.#pipeFor(opener);
-    } catch (error) {
-      const failure = WwatpError.is(error) ? error : new WwatpError('UNAVAILABLE', `cannot open a request stream: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-      for (const p of batch) p.reject(failure);
-      return;
+    // The usual case, a pipe open on this connection and no batch waiting for one: no
+    // await, so the batch reaches the transport in this microtask rather than a few later.
+    const ready = this.#ready;
+    if (this.#waiting.length === 0 && ready !== undefined && ready.alive && ready.opener === opener) return ready.send(batch);
+    this.#waiting.push({ opener, batch });
+    // A drain already running takes this batch in its turn.
+    if (this.#waiting.length === 1) await this.#drain();
+  }
+
+  /**
+   * Sends the batches waiting for a pipe, in the order they were made, each down a pipe
+   * of the connection it was made on; batches made meanwhile join the queue, so none
+   * overtakes another (awaiting the pipe separately, a later batch could resume first
+   * when the pipe was being replaced).
+   */
+  async #drain(): Promise<void> {
+    for (let head = this.#waiting[0]; head !== undefined; head = this.#waiting[0]) {
+      const opener = head.opener;
+      let pipe: RequestPipe | undefined;
+      let failure: WwatpError | undefined;
+      try {
+        pipe = await this.#pipeFor(opener);
+        this.#ready = pipe;
+      } catch (error) {
+        failure = WwatpError.is(error) ? error : new WwatpError('UNAVAILABLE', `cannot open a request stream: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
+      // Every batch at the front made on this connection: sent in order, or failed.
+      let taken = 0;
+      while (taken < this.#waiting.length && this.#waiting[taken]?.opener === opener) taken++;
+      for (const { batch } of this.#waiting.splice(0, taken)) {
+        if (pipe) pipe.send(batch);
+        else for (const p of batch) p.reject(failure);
+      }
     }
-    pipe.send(batch);
   }
 
   /**
    * The connection's request pipe, opened again when the connection or the stream
-   * changed. Flushes wait their turn on the same promise, so batches go down in order.
+   * changed. Only #drain calls it, one batch group at a time.
    */
   async #pipeFor(opener: StreamOpener): Promise<RequestPipe> {
     for (;;) {

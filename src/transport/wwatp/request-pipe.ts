@@ -46,6 +46,7 @@ export async function writeBatch(stream: ByteStream, batch: readonly PendingRequ
 export class RequestPipe {
   readonly #pending = new Map<number, PendingRequest>();
   #writing: Promise<void> = Promise.resolve();
+  #writesInProgress = 0;
   #dead: WwatpError | undefined;
 
   private constructor(
@@ -70,7 +71,10 @@ export class RequestPipe {
       return;
     }
     for (const p of batch) this.#pending.set(p.requestId, p);
-    this.#writing = this.#writing.then(() => writeBatch(this.stream, batch));
+    // Batches are written one after another; with none being written, this one starts now.
+    this.#writesInProgress++;
+    const run = this.#writesInProgress === 1 ? writeBatch(this.stream, batch) : this.#writing.then(() => writeBatch(this.stream, batch));
+    this.#writing = run.finally(() => void this.#writesInProgress--);
     this.#writing.catch((error: unknown) => this.#fail(error));
   }
 

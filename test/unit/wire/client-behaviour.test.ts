@@ -333,3 +333,66 @@ t.test('writes to one label keep their order; a listener registered first sees t
   await client.close();
   server.close();
 });
+
+class OrderLog extends SimpleBackend {
+  readonly order: string[] = [];
+  override async upsertNode(nodes: readonly TreeNode[]): Promise<boolean> {
+    for (const n of nodes) this.order.push(n.description);
+    return super.upsertNode(nodes);
+  }
+}
+
+t.test('batches made while a new request stream is opening keep their order with the ones after it', async (t) => {
+  const backend = new OrderLog();
+  const server = memoryServer(backend);
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let gated = false;
+  const cuts: Array<() => void> = [];
+  const client = await Http3ClientBackend.open({
+    connect: async () => {
+      const c = await server.connect();
+      return {
+        ...c,
+        closed: c.closed,
+        close: () => c.close(),
+        openStream: async () => {
+          const s = await c.openStream();
+          if (gated) await gate; // the replacement request stream opens when the loop says so
+          let cut!: () => void;
+          const cutOff = new Promise<'cut'>((resolve) => (cut = () => resolve('cut')));
+          cuts.push(cut);
+          // A fault injected on purpose: cut() fails this stream's reading side.
+          async function* readable(): AsyncGenerator<Uint8Array> {
+            const it = s.readable[Symbol.asyncIterator]();
+            for (;;) {
+              const next = await Promise.race([it.next(), cutOff]);
+              if (next === 'cut') throw new Error('cut');
+              if (next.done) return;
+              yield next.value;
+            }
+          }
+          return { write: (b: Uint8Array) => s.write(b), end: () => s.end(), abort: (r?: unknown) => s.abort(r), readable: readable() };
+        },
+      };
+    },
+    cacheSize: 0,
+  });
+  // The first stream opened is the request stream (open() sends a heartbeat on it): cut it,
+  // so the next batch has to open another, which waits for the gate.
+  gated = true;
+  cuts[0]?.();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  // One batch per microtask; the new stream opens after the 20th, while the earlier ones wait.
+  const done: Array<Promise<boolean>> = [];
+  for (let i = 0; i < 200; i++) {
+    done.push(client.upsertNode([node('ordered', String(i))]));
+    if (i === 20) open();
+    await Promise.resolve();
+  }
+  await Promise.all(done);
+  t.same(backend.order, Array.from({ length: 200 }, (_, i) => String(i)), 'the server took them in the order they were made');
+  t.equal((await client.getNode('ordered'))?.description, '199');
+  await client.close();
+  server.close();
+});
