@@ -6,7 +6,8 @@ import { ChunkReader, encodeMessage } from '../../../src/transport/wwatp/chunk-c
 import { MessageAssembler } from '../../../src/transport/wwatp/message-assembler.js';
 import { decodePayload, encodePayload } from '../../../src/transport/wwatp/payloads.js';
 import { Signal } from '../../../src/transport/wwatp/signals.js';
-import { memoryServer } from '../../support/memory-wire.js';
+import { memoryServer, type MemoryServer } from '../../support/memory-wire.js';
+import type { ByteStream } from '../../../src/transport/wwatp/byte-stream.js';
 
 const node = (label: string, description = label): TreeNode => new TreeNode({ labelRule: label, description });
 
@@ -18,25 +19,25 @@ async function until(check: () => boolean, ms = 2000): Promise<void> {
   }
 }
 
+/** A cacheless client of `server` whose streams are opened through `wrap` (to count, hold or cut them). */
+function clientOver(server: MemoryServer, wrap: (open: () => Promise<ByteStream>) => Promise<ByteStream>): Promise<Http3ClientBackend> {
+  return Http3ClientBackend.open({
+    connect: async () => {
+      const c = await server.connect();
+      return { ...c, closed: c.closed, close: () => c.close(), openStream: () => wrap(() => c.openStream()) };
+    },
+    cacheSize: 0,
+  });
+}
+
 t.test('requests made together travel as one batch, down the connection\'s one request stream', async (t) => {
   const server = memoryServer(new SimpleBackend());
   let streams = 0;
   let writes = 0;
-  const client = await Http3ClientBackend.open({
-    connect: async () => {
-      const c = await server.connect();
-      return {
-        ...c,
-        closed: c.closed,
-        close: () => c.close(),
-        openStream: async () => {
-          streams++;
-          const s = await c.openStream();
-          return { write: (b: Uint8Array) => (writes++, s.write(b)), end: () => s.end(), abort: (r?: unknown) => s.abort(r), readable: s.readable };
-        },
-      };
-    },
-    cacheSize: 0,
+  const client = await clientOver(server, async (open) => {
+    streams++;
+    const s = await open();
+    return { write: (b: Uint8Array) => (writes++, s.write(b)), end: () => s.end(), abort: (r?: unknown) => s.abort(r), readable: s.readable };
   });
   await client.upsertNode(Array.from({ length: 100 }, (_, i) => node(`n/${i}`)));
   const before = { streams, writes };
@@ -349,34 +350,23 @@ t.test('batches made while a new request stream is opening keep their order with
   const gate = new Promise<void>((resolve) => (open = resolve));
   let gated = false;
   const cuts: Array<() => void> = [];
-  const client = await Http3ClientBackend.open({
-    connect: async () => {
-      const c = await server.connect();
-      return {
-        ...c,
-        closed: c.closed,
-        close: () => c.close(),
-        openStream: async () => {
-          const s = await c.openStream();
-          if (gated) await gate; // the replacement request stream opens when the loop says so
-          let cut!: () => void;
-          const cutOff = new Promise<'cut'>((resolve) => (cut = () => resolve('cut')));
-          cuts.push(cut);
-          // A fault injected on purpose: cut() fails this stream's reading side.
-          async function* readable(): AsyncGenerator<Uint8Array> {
-            const it = s.readable[Symbol.asyncIterator]();
-            for (;;) {
-              const next = await Promise.race([it.next(), cutOff]);
-              if (next === 'cut') throw new Error('cut');
-              if (next.done) return;
-              yield next.value;
-            }
-          }
-          return { write: (b: Uint8Array) => s.write(b), end: () => s.end(), abort: (r?: unknown) => s.abort(r), readable: readable() };
-        },
-      };
-    },
-    cacheSize: 0,
+  const client = await clientOver(server, async (open) => {
+    const s = await open();
+    if (gated) await gate; // the replacement request stream opens when the loop says so
+    let cut!: () => void;
+    const cutOff = new Promise<'cut'>((resolve) => (cut = () => resolve('cut')));
+    cuts.push(cut);
+    // A fault injected on purpose: cut() fails this stream's reading side.
+    async function* readable(): AsyncGenerator<Uint8Array> {
+      const it = s.readable[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await Promise.race([it.next(), cutOff]);
+        if (next === 'cut') throw new Error('cut');
+        if (next.done) return;
+        yield next.value;
+      }
+    }
+    return { write: (b: Uint8Array) => s.write(b), end: () => s.end(), abort: (r?: unknown) => s.abort(r), readable: readable() };
   });
   // The first stream opened is the request stream (open() sends a heartbeat on it): cut it,
   // so the next batch has to open another, which waits for the gate.
