@@ -82,7 +82,7 @@ function readField(c: CborCursor, key: string, last: boolean): unknown {
     // The last field runs to the end: a node list is not walked twice (the node reader
     // checks that it ends there).
     if (last) c.pos = c.end;
-    else c.skip();
+    else c.skipItem();
     return new NodeBytes(bytes, start, c.pos);
   }
   // Heads of at most four bytes: cbor-x gives a plain number for these, as here.
@@ -94,7 +94,7 @@ function readField(c: CborCursor, key: string, last: boolean): unknown {
     c.pos++;
     return first === CBOR_NULL ? null : first === CBOR_TRUE;
   }
-  c.skip();
+  c.skipItem();
   return decoder.decode(bytes.subarray(start, c.pos));
 }
 

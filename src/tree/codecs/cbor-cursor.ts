@@ -151,7 +151,7 @@ export class CborCursor {
   }
 
   /** Steps over one whole data item. */
-  skip(): void {
+  skipItem(): void {
     let items = 1;
     while (items > 0) {
       items--;
