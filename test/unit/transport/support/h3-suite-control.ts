@@ -27,6 +27,11 @@ type RawAction = (raw: RawPeer) => Promise<unknown>;
  */
 async function settled<T>(raw: RawPeer, stream: T): Promise<T> {
   await raw.exchange(headersFrame(getRequest('/')));
+  // The exchange does not prove that the critical streams' own bytes arrived: a packet
+  // carrying a stream's type byte may have been lost and await retransmission, and a
+  // reset stops that, leaving the server a stream of unknown type it must ignore (RFC
+  // 9114 §6.2). A retransmission comes within a PTO (about 30 ms on loopback).
+  await new Promise((resolve) => setTimeout(resolve, 100));
   return stream;
 }
 
