@@ -123,8 +123,10 @@ export async function serveStream(session: WwatpSession, input: AsyncIterable<Ui
             // A push answers nothing, so it leaves at once rather than after every other
             // client's push of this turn: with many watchers the first is out while the
             // others are still being encoded. A push that had to queue behind another
-            // write goes once that write is through.
-            const push = (signal: number, payload: Uint8Array): void => {
+            // write goes once that write is through. One with `more` to follow is only
+            // queued: the last of them writes them all at once, so they share a packet.
+            const push = (signal: number, payload: Uint8Array, more = false): void => {
+              if (more) return enqueue(signal, message.requestId, payload);
               const sent = send(signal, message.requestId, payload);
               output.sendNow?.();
               void sent.then(() => output.sendNow?.(), () => unsubscribe?.());

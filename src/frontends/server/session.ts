@@ -21,8 +21,11 @@ export interface Reply {
   readonly payload: Uint8Array;
 }
 
-/** Server → client messages outside request/response: journal pushes and listener events. */
-export type PushSink = (signal: number, payload: Uint8Array) => void;
+/**
+ * Server → client messages outside request/response: journal pushes and listener events.
+ * `more`: another push follows at once (the transport may hold the send for it).
+ */
+export type PushSink = (signal: number, payload: Uint8Array, more?: boolean) => void;
 
 /**
  * One client's view of the server: requests become Backend calls on a session of its
@@ -79,6 +82,11 @@ export class WwatpSession {
   readonly #sinks = new Set<PushSink>();
   #stopJournal: (() => void) | undefined;
   #sendGathered: () => void = () => undefined;
+  /** Live journal entries waiting for the drain, as one push (followEntries), taken. */
+  #takeGathered: () => Uint8Array | undefined = () => undefined;
+  /** Listener events waiting for the drain, each built when it runs. */
+  #pendingListeners: Array<() => Uint8Array> = [];
+  #drainQueued = false;
   /** Sequence-only subscriptions: the latest sequence not yet sent (now counted as sent). */
   #takeLatest: () => number | undefined = () => undefined;
   #closed = false;
@@ -170,9 +178,10 @@ export class WwatpSession {
   #register(name: string, rule: string, childNotify: boolean): unknown {
     this.#tx.registerNodeListener(this.#listenerName(name), rule, childNotify, (_b, label, node) => {
       // A cacheless client's pending latest sequence rides along instead of a push of its
-      // own. One microtask later, so a journal that numbers changes in a listener of its
-      // own has numbered this one (listeners fire in no set order).
-      queueMicrotask(() => this.#push(Signal.PUSH_LISTENER, listenerPush(name, rule, label, node, this.#takeLatest())));
+      // own. Built in the drain, a microtask later, so a journal that numbers changes in a
+      // listener of its own has numbered this one (listeners fire in no set order).
+      this.#pendingListeners.push(() => listenerPush(name, rule, label, node, this.#takeLatest()));
+      this.#queueDrain();
     });
     this.#listeners.add(`${name}\u0000${rule}`);
     return {};
@@ -205,18 +214,22 @@ export class WwatpSession {
     this.#takeLatest = () => undefined;
     let last = after;
     let gathered: JournalEntry[] = [];
-    const sendGathered = (): void => {
-      if (gathered.length === 0) return;
+    const takeGathered = (): Uint8Array | undefined => {
+      if (gathered.length === 0) return undefined;
       const entries = gathered;
       gathered = [];
-      for (const sink of this.#sinks) sink(Signal.PUSH_JOURNAL, livePush(entries, bodyLimit));
+      return livePush(entries, bodyLimit);
     };
-    this.#sendGathered = sendGathered;
+    this.#takeGathered = takeGathered;
+    this.#sendGathered = () => {
+      const payload = takeGathered();
+      if (payload) this.#emit([[Signal.PUSH_JOURNAL, payload]]);
+    };
     this.#stopJournal = this.journal.onEntry((entry) => {
       if (entry.sequence <= last) return;
       last = entry.sequence;
-      // Sent before the run's microtasks, so before any reply that follows it.
-      if (gathered.length === 0) queueMicrotask(sendGathered);
+      // Sent in the drain, before the run's replies (a turn later).
+      if (gathered.length === 0) this.#queueDrain();
       gathered.push(entry);
     });
   }
@@ -228,6 +241,7 @@ export class WwatpSession {
    * arrives ahead of its sequence): no packet per write to every such client.
    */
   #followSequenceOnly(after: number): void {
+    this.#takeGathered = () => undefined;
     let last = after;
     let sent = after;
     // The timer stays set when a push carried the latest sequence: it then finds nothing
@@ -242,8 +256,7 @@ export class WwatpSession {
     const sendLatest = (): void => {
       const latest = takeLatest();
       if (latest === undefined) return;
-      const payload = encodePayload({ entries: [], latest });
-      for (const sink of this.#sinks) sink(Signal.PUSH_JOURNAL, payload);
+      this.#emit([[Signal.PUSH_JOURNAL, encodePayload({ entries: [], latest })]]);
     };
     const onTimer = (): void => {
       timer = undefined;
@@ -283,9 +296,36 @@ export class WwatpSession {
   }
 
   #push(signal: number, payload: Uint8Array): void {
-    // Journal entries gathered before this push go first: pushes keep the order they were caused in.
+    // What was caused before this push goes first: pushes keep the order they were caused in.
+    this.#drain();
     this.#sendGathered();
-    for (const sink of this.#sinks) sink(signal, payload);
+    this.#emit([[signal, payload]]);
+  }
+
+  #queueDrain(): void {
+    if (this.#drainQueued) return;
+    this.#drainQueued = true;
+    queueMicrotask(() => this.#drain());
+  }
+
+  /**
+   * What one synchronous run (a commit) caused for this session, sent together: its
+   * journal entries, then its listener events, one write after another with a single
+   * send at the end, so a client with a cache gets both in one packet rather than two.
+   * Sessions drain one after another, so each subscriber's pushes leave before the next
+   * subscriber's are built.
+   */
+  #drain(): void {
+    this.#drainQueued = false;
+    const out: Array<[number, Uint8Array]> = [];
+    const journal = this.#takeGathered();
+    if (journal) out.push([Signal.PUSH_JOURNAL, journal]);
+    for (const build of this.#pendingListeners.splice(0)) out.push([Signal.PUSH_LISTENER, build()]);
+    this.#emit(out);
+  }
+
+  #emit(pushes: ReadonlyArray<[number, Uint8Array]>): void {
+    for (const sink of this.#sinks) pushes.forEach(([signal, payload], i) => sink(signal, payload, i < pushes.length - 1));
   }
 
   /** Deregisters this client's listeners and drops its open transaction layers. */
