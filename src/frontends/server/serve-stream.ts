@@ -5,6 +5,7 @@ import { MessageAssembler } from '../../transport/wwatp/message-assembler.js';
 import { Signal } from '../../transport/wwatp/signals.js';
 import { decodePayload, encodePayload, errorToWire, field } from '../../transport/wwatp/payloads.js';
 import type { RawMessage } from '../../transport/wwatp/message-assembler.js';
+import { SerialWrites } from '../../transport/serial-writes.js';
 import { PipelineOrder, type Ordering } from './pipeline-order.js';
 import type { WwatpSession } from './session.js';
 
@@ -56,16 +57,14 @@ const MAX_IN_PROGRESS = 4096;
 export async function serveStream(session: WwatpSession, input: AsyncIterable<Uint8Array>, output: ByteSink, options: ServeStreamOptions): Promise<void> {
   const reader = new ChunkReader();
   const assembler = new MessageAssembler(options.maxMessageBytes);
-  let writing: Promise<void> = Promise.resolve();
   // Replies ready in the same turn go out packed into few writes (one DATA frame for a
   // whole batch of small answers, not one each); none waits past the current turn.
   let queued: Uint8Array[] = [];
   let queuedBytes = 0;
   let soon: NodeJS.Immediate | undefined;
-  // Writes are chained so replies never interleave mid-chunk. With none in progress the
-  // first write starts at once, so a push reaches the transport in this call (see push).
-  let writesInProgress = 0;
-  let writeFailed = false;
+  // Writes are chained so replies never interleave mid-chunk; with none in progress the
+  // next starts at once, so a push reaches the transport in this call (see push).
+  const writes = new SerialWrites();
   const writeAll = async (parts: Uint8Array[]): Promise<void> => {
     for (const bytes of packChunks(parts)) await output.write(bytes);
   };
@@ -76,18 +75,9 @@ export async function serveStream(session: WwatpSession, input: AsyncIterable<Ui
       const parts = queued;
       queued = [];
       queuedBytes = 0;
-      writesInProgress++;
-      const run = writesInProgress === 1 && !writeFailed ? writeAll(parts) : writing.then(() => writeAll(parts));
-      writing = run.then(
-        () => void writesInProgress--,
-        (error: unknown) => {
-          writesInProgress--;
-          writeFailed = true;
-          throw error;
-        },
-      );
+      void writes.run(() => writeAll(parts));
     }
-    return writing;
+    return writes.tail;
   };
   const enqueue = (signal: number, requestId: number, payload: Uint8Array): void => {
     for (const chunk of encodeMessageBytes(signal, requestId, payload)) {

@@ -4,6 +4,7 @@
  * failure rejects everything after it.
  */
 import type { QuicWritable } from '../quic/types.js';
+import { SerialWrites } from '../serial-writes.js';
 import { H3_ERROR, H3Error, streamError } from './errors.js';
 import { encodeDataFrameTransient, encodeFrame, encodeFrameHeader, FRAME } from './frames.js';
 import { fieldSectionSize, type HeaderList } from './headers.js';
@@ -27,9 +28,8 @@ type WriterState = 'idle' | 'open' | 'ended' | 'reset';
 export class H3BodyWriter {
   private state: WriterState = 'idle';
   private tail: Promise<void> = Promise.resolve();
-  /** Operations queued and not finished: with none (and no failure), the next starts at once. */
-  private unfinished = 0;
-  private failed = false;
+  /** Starts an operation at once when none is unfinished (see SerialWrites). */
+  private readonly writes = new SerialWrites();
 
   constructor(private readonly stream: QuicWritable, private readonly options: BodyWriterOptions) {}
 
@@ -116,33 +116,14 @@ export class H3BodyWriter {
   }
 
   private enqueue(op: () => Promise<void>): Promise<void> {
-    // With nothing queued the operation starts now, not a microtask later: a push then
-    // reaches quiche (and with sendNow the wire) before the next subscriber's is even
-    // encoded, instead of every subscriber's push waiting for all of them.
-    const started = this.unfinished === 0 && !this.failed ? startNow(op) : this.tail.then(op);
-    this.unfinished++;
-    const next = started.then(
-      () => void this.unfinished--,
-      (err: unknown) => {
-        this.unfinished--;
-        this.failed = true;
-        throw asWriteError(err);
-      },
-    );
+    const next = this.writes.run(op).catch((err: unknown) => {
+      throw asWriteError(err);
+    });
     // Later operations chain on this one, so a failure rejects them too (and end() reports
     // it); mark it handled so callers may fire writes without awaiting each.
     next.catch(() => undefined);
     this.tail = next;
     return next;
-  }
-}
-
-/** Runs `op` now; a synchronous throw becomes a rejection, as inside then() it would. */
-function startNow(op: () => Promise<void>): Promise<void> {
-  try {
-    return op();
-  } catch (err) {
-    return Promise.reject(err);
   }
 }
 

@@ -4,6 +4,7 @@ import { ChunkPacker } from './chunk-packer.js';
 import { MessageAssembler } from './message-assembler.js';
 import { decodePayload, errorFromWire } from './payloads.js';
 import { Signal } from './signals.js';
+import { SerialWrites } from '../serial-writes.js';
 import type { ByteStream, StreamOpener } from './byte-stream.js';
 
 /** A request waiting for its reply. */
@@ -45,8 +46,7 @@ export async function writeBatch(stream: ByteStream, batch: readonly PendingRequ
  */
 export class RequestPipe {
   readonly #pending = new Map<number, PendingRequest>();
-  #writing: Promise<void> = Promise.resolve();
-  #writesInProgress = 0;
+  readonly #writes = new SerialWrites();
   #dead: WwatpError | undefined;
 
   private constructor(
@@ -72,15 +72,12 @@ export class RequestPipe {
     }
     for (const p of batch) this.#pending.set(p.requestId, p);
     // Batches are written one after another; with none being written, this one starts now.
-    this.#writesInProgress++;
-    const run = this.#writesInProgress === 1 ? writeBatch(this.stream, batch) : this.#writing.then(() => writeBatch(this.stream, batch));
-    this.#writing = run.finally(() => void this.#writesInProgress--);
-    this.#writing.catch((error: unknown) => this.#fail(error));
+    this.#writes.run(() => writeBatch(this.stream, batch)).catch((error: unknown) => this.#fail(error));
   }
 
   /** Ends our side; requests still waiting are answered first. */
   async end(): Promise<void> {
-    await this.#writing.catch(() => undefined);
+    await this.#writes.tail.catch(() => undefined);
     await this.stream.end().catch(() => undefined);
   }
 
