@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
@@ -24,11 +25,35 @@ export function removeDir(dir: string): void {
   dirs.delete(dir);
 }
 
+/**
+ * How to run a sibling script of bench/peers (`name` without extension) in a Node process
+ * of its own. Built (npm run bench:peers), it runs the compiled JavaScript a user runs;
+ * from the sources (tsx, tap) it runs TypeScript and needs tsx's loader. A `--cpu-prof`
+ * of this process is not passed on.
+ */
+export function siblingScript(name: string): { script: string; execArgv: string[] } {
+  const source = import.meta.url.endsWith('.ts');
+  const script = fileURLToPath(new URL(`./${name}${source ? '.ts' : '.js'}`, import.meta.url));
+  const inherited: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const arg = process.execArgv[i] as string;
+    if (!arg.startsWith('--cpu-prof')) inherited.push(arg);
+    else if (arg !== '--cpu-prof' && !arg.includes('=')) i++; // --cpu-prof-dir DIR and the like: skip the value too
+  }
+  const execArgv = !source || inherited.some((a) => a.includes('tsx')) ? inherited : [...inherited, '--import', 'tsx'];
+  return { script, execArgv };
+}
+
 /** Starts a process we own; it is killed at exit if still running. */
 export function spawnTracked(command: string, args: readonly string[], options: SpawnOptions): ChildProcess {
   const child = spawn(command, args, options);
   track(child);
   return child;
+}
+
+/** Processes started here and still running (what the exit handlers would have to kill). */
+export function runningChildren(): number {
+  return children.size;
 }
 
 export function track(child: ChildProcess): void {

@@ -4,9 +4,10 @@
  * durability (fsync before acknowledging), the same workloads from Node.js clients, one
  * table of wwatp's ratio to each peer. `--quick` for a run under a minute (prints only);
  * a full run writes bench/results/peers.json and peers.svg. `--only wwatp,etcd` and
- * `--workloads seq,conc,reads,watch,load` narrow a run (for profiling; nothing written);
+ * `--workloads seq,conc,reads,watch,load,floor` narrow a run (for profiling; nothing written);
  * `--chart-only` redraws peers.svg from peers.json. `--profile-server DIR` writes the wwatp server's CPU profile there; `--verbose` adds
- * per-system wall and CPU time and wwatp's commit batching.
+ * per-system wall and CPU time and wwatp's commit batching. The `floor` workload measures the
+ * engine alone (see engine-floor.ts): the reference the read and latency rows are read against.
  */
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,8 @@ import type { PeerSystem } from './system.js';
 import { startEtcd } from './etcd.js';
 import { startWwatp } from './wwatp.js';
 import { startZooKeeper } from './zookeeper.js';
+import { engineFloor, FLOOR_ANSWER_BYTES, FLOOR_REQUEST_BYTES, type EngineFloor } from './engine-floor.js';
+import { floorLines, roundFloor } from './floor-report.js';
 import { concurrentReads, concurrentWrites, loadAndRead, sequentialWrites, subtreeSize, watchLatency, type TreeShape } from './workloads.js';
 
 const USAGE = `usage: npm run bench:peers [-- options]
@@ -28,7 +31,8 @@ prints wwatp's ratio to each peer. A full run writes bench/results/peers.json an
 
   --quick                 smaller sizes, under a minute; prints only
   --only SYSTEMS          some of wwatp,etcd,zookeeper (comma-separated); prints only
-  --workloads NAMES       some of seq,conc,reads,watch,load (comma-separated); prints only
+  --workloads NAMES       some of seq,conc,reads,watch,load,floor (comma-separated); prints only
+                          (floor: QUIC alone, no HTTP/3, WWATP or storage, for reference)
   --verbose               per system: wall and CPU time, wwatp's commits and datagrams
   --profile-server DIR    write the wwatp server's CPU profile to DIR
   --chart-only            redraw peers.svg from peers.json, start nothing
@@ -57,7 +61,7 @@ const option = (name: string): string | undefined => {
   return at >= 0 ? argv[at + 1] : undefined;
 };
 const only = (option('--only')?.split(',') ?? [...SYSTEMS]) as SystemName[];
-const WORKLOADS = ['seq', 'conc', 'reads', 'watch', 'load'] as const;
+const WORKLOADS = ['seq', 'conc', 'reads', 'watch', 'load', 'floor'] as const;
 type WorkloadName = (typeof WORKLOADS)[number];
 const workloads = (option('--workloads')?.split(',') ?? [...WORKLOADS]) as WorkloadName[];
 const profileDir = option('--profile-server');
@@ -73,8 +77,8 @@ const complete = process.env['WWATP_PEERS_BACKEND'] === undefined && !quick && o
 const CLIENTS = 64;
 const WATCHERS = 100;
 const P = quick
-  ? { seq: 200, seqWarmup: 20, conc: 3000, concWarmup: 2, reads: 6000, readNodes: 2000, watchWrites: 20, watchWarmup: 3, tree: { subtrees: 10, perSubtree: 1000 }, subtreeReads: 3 }
-  : { seq: 2000, seqWarmup: 100, conc: 20_000, concWarmup: 5, reads: 50_000, readNodes: 20_000, watchWrites: 200, watchWarmup: 10, tree: { subtrees: 10, perSubtree: 10_000 }, subtreeReads: 3 };
+  ? { seq: 200, seqWarmup: 20, conc: 3000, concWarmup: 2, reads: 6000, readNodes: 2000, watchWrites: 20, watchWarmup: 3, tree: { subtrees: 10, perSubtree: 1000 }, subtreeReads: 3, floorRequests: 6000, floorSequential: 200 }
+  : { seq: 2000, seqWarmup: 100, conc: 20_000, concWarmup: 5, reads: 50_000, readNodes: 20_000, watchWrites: 200, watchWarmup: 10, tree: { subtrees: 10, perSubtree: 10_000 }, subtreeReads: 3, floorRequests: 50_000, floorSequential: 2000 };
 const BATCH = 100;
 const IN_FLIGHT = 16;
 const treeShape: TreeShape = P.tree;
@@ -105,6 +109,9 @@ console.log(`bench:peers${quick ? ' --quick' : ''} — node ${process.version}, 
 const systems = new Map<SystemName, PeerSystem>();
 type Figures = Partial<Record<SystemName, number>>;
 const rows: Array<{ workload: string; unit: string; higherIsBetter: boolean; figures: Figures }> = [];
+let readFigures: Figures | undefined;
+let writeP50Figures: Figures | undefined;
+let floor: EngineFloor | undefined;
 const row = (workload: string, unit: string, higherIsBetter: boolean): Figures => {
   const figures: Figures = {};
   rows.push({ workload, unit, higherIsBetter, figures });
@@ -138,6 +145,7 @@ try {
     const rate = row('durable writes, 1 client, sequential', 'writes/s', true);
     const p50 = row('durable writes, 1 client: p50 latency', 'ms', false);
     const p99 = row('durable writes, 1 client: p99 latency', 'ms', false);
+    writeP50Figures = p50;
     await each(`durable writes, 1 client, sequential (${fmt(P.seq)} creates)`, async (s) => {
       const r = await sequentialWrites(s, P.seq, P.seqWarmup);
       [rate[s.name], p50[s.name], p99[s.name]] = [r.opsPerSecond, r.p50, r.p99];
@@ -153,6 +161,7 @@ try {
   }
   if (workloads.includes('reads')) {
     const reads = row(`reads of existing nodes, ${CLIENTS} concurrent clients`, 'reads/s', true);
+    readFigures = reads;
     await each(`reads of existing nodes, ${CLIENTS} clients, one read in flight each (${fmt(P.reads)} reads of ${fmt(P.readNodes)} nodes)`, async (s) => {
       reads[s.name] = await concurrentReads(s, P.reads, P.readNodes, CLIENTS);
       log(`${s.name}: ${fmt(reads[s.name] ?? 0)} reads/s`);
@@ -180,6 +189,12 @@ try {
   console.log('\nstopping servers ...');
   await Promise.all([...systems.values()].map((s) => s.stop().catch((error: unknown) => console.error(`stopping ${s.name}:`, error))));
 }
+if (workloads.includes('floor')) {
+  // With every peer stopped: the floor shares the machine with nothing else of ours.
+  console.log(`\nengine floor: QUIC alone (quiche, node:dgram), ${CLIENTS} connections, ${fmt(P.floorRequests)} requests of ${FLOOR_REQUEST_BYTES} bytes answered with ${FLOOR_ANSWER_BYTES}; then ${fmt(P.floorSequential)} one at a time`);
+  floor = await engineFloor({ connections: CLIENTS, requests: P.floorRequests, sequential: P.floorSequential });
+  log(`${fmt(floor.requestsPerSecond)} requests/s (CPU per request: client ${floor.clientCpuMicros.toFixed(1)} µs, server ${floor.serverCpuMicros.toFixed(1)} µs); one at a time: p50 round trip ${floor.roundTripP50Ms.toFixed(3)} ms`);
+}
 
 const full: PeerRow[] = rows.map((r) => ({ workload: r.workload, unit: r.unit, higherIsBetter: r.higherIsBetter, wwatp: r.figures.wwatp ?? 0, etcd: r.figures.etcd ?? 0, zookeeper: r.figures.zookeeper ?? 0 }));
 const date = started.toISOString().slice(0, 10);
@@ -187,12 +202,14 @@ console.log(`\nwwatp beside etcd and ZooKeeper — ${date}, ${machine}${quick ? 
 for (const line of tableLines(full)) console.log(line);
 console.log('\nvs etcd / vs ZooKeeper: wwatp\'s ratio to the peer, above 1.00 means wwatp is better.');
 console.log('Durability: wwatp SQLite WAL synchronous=FULL; etcd WAL fsync per commit (default); ZooKeeper forceSync=yes (default).');
+if (floor) for (const line of floorLines(floor, readFigures, writeP50Figures)) console.log(line);
 
 if (complete) {
   mkdirSync(resultsDir, { recursive: true });
   writeRows(`${resultsDir}peers.json`, full);
+  if (floor) writeFileSync(`${resultsDir}peers-floor.json`, `${JSON.stringify({ date, connections: CLIENTS, requestBytes: FLOOR_REQUEST_BYTES, answerBytes: FLOOR_ANSWER_BYTES, ...roundFloor(floor) }, null, 2)}\n`);
   writeFileSync(`${resultsDir}peers.svg`, renderChart(full, { title: CHART_TITLE, subtitle: chartSubtitle(date) }));
-  console.log(`\nwrote bench/results/peers.json and bench/results/peers.svg`);
+  console.log(`\nwrote bench/results/peers.json, peers-floor.json and peers.svg`);
 } else {
   console.log('\n(a partial or --quick run: bench/results/ left as it was)');
 }

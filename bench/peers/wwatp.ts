@@ -1,8 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import { connect } from '../../src/frontends/client/connect.js';
 import type { Http3ClientBackend } from '../../src/backends/http3-client/http3-client-backend.js';
 import { TreeNode } from '../../src/tree/tree-node.js';
-import { spawnTracked, stopChild, tempDir, removeDir, within } from './processes.js';
+import { siblingScript, spawnTracked, stopChild, tempDir, removeDir, within } from './processes.js';
 import { valueIndex, type ChangeCallback, type Entry, type PeerClient, type PeerSystem } from './system.js';
 import type { FromServer, ServerReady, ServerStats, ToServer } from './wwatp-server.js';
 
@@ -65,12 +64,7 @@ export interface WwatpOptions {
 /** Starts the wwatp server (SqliteBackend, synchronous=FULL) in a process of its own. */
 export async function startWwatp(options: WwatpOptions = {}): Promise<PeerSystem> {
   const dir = tempDir('wwatp');
-  // Built (npm run bench:peers), the server runs the compiled JavaScript a user runs; from
-  // the sources (tsx), it runs TypeScript too and needs tsx's loader.
-  const source = import.meta.url.endsWith('.ts');
-  const script = fileURLToPath(new URL(source ? './wwatp-server.ts' : './wwatp-server.js', import.meta.url));
-  const inherited = process.execArgv.filter((a) => !a.startsWith('--cpu-prof'));
-  const execArgv = !source || inherited.some((a) => a.includes('tsx')) ? inherited : [...inherited, '--import', 'tsx'];
+  const { script, execArgv } = siblingScript('wwatp-server');
   if (options.profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
   const child = spawnTracked(process.execPath, [...execArgv, script, dir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let ready: ServerReady;

@@ -110,3 +110,24 @@ t.test('the runner explains itself and refuses what it does not know, before sta
   t.equal(missing.code, 2);
   t.match(missing.stderr, /--workloads needs a value/);
 });
+
+t.test('the floor report puts each system beside the engine alone', async (t) => {
+  const { floorLines, roundFloor } = await import('../../bench/peers/floor-report.js');
+  const floor = { requestsPerSecond: 20_000, clientCpuMicros: 30.04, serverCpuMicros: 28.96, roundTripP50Ms: 0.1 };
+  const lines = floorLines(floor, { wwatp: 10_000, zookeeper: 25_000 }, { wwatp: 0.45, etcd: 0.5, zookeeper: 0.25 });
+  t.match(lines.join('\n'), /20,000 requests\/s \(CPU per request: client 30\.0 µs, server 29\.0 µs\); reads\/s as a fraction of it: wwatp 0\.50, ZooKeeper 1\.25/);
+  t.match(lines.join('\n'), /p50 round trip 0\.100 ms; durable-write p50 as a multiple of it: wwatp 4\.5×, etcd 5\.0×, ZooKeeper 2\.5×/);
+  t.notMatch(floorLines(floor, undefined, undefined).join('\n'), /fraction|multiple/, 'without peer figures, only the floor');
+  t.same(roundFloor({ ...floor, clientCpuMicros: 30.04567 }).clientCpuMicros, 30.05);
+});
+
+t.test('the engine floor answers every request over real QUIC, then leaves no server behind', { timeout: 60_000 }, async (t) => {
+  const { engineFloor } = await import('../../bench/peers/engine-floor.js');
+  const { runningChildren } = await import('../../bench/peers/processes.js');
+  const before = runningChildren();
+  const floor = await engineFloor({ connections: 4, requests: 400, sequential: 50 });
+  t.ok(floor.requestsPerSecond > 0 && Number.isFinite(floor.requestsPerSecond), `${floor.requestsPerSecond.toFixed(0)} requests/s`);
+  t.ok(floor.roundTripP50Ms > 0 && floor.roundTripP50Ms < 1000, `p50 ${floor.roundTripP50Ms.toFixed(3)} ms`);
+  t.ok(floor.clientCpuMicros > 0 && floor.serverCpuMicros > 0, 'both processes spent CPU on the requests');
+  t.equal(runningChildren(), before, 'the server process has exited');
+});
