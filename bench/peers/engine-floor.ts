@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { connectQuic, type QuicBidiStream, type QuicConnection } from '../../src/transport/quic/index.js';
 import type { FloorServerReady, FromFloorServer, ToFloorServer } from './engine-floor-server.js';
 import type { FloorFigures } from './floor-report.js';
-import { siblingScript, spawnTracked, stopChild, within } from './processes.js';
+import { askToStop, siblingScript, spawnTracked, within } from './processes.js';
 import { summarize } from './stats.js';
 
 export const FLOOR_ALPN = 'wwatp-bench-floor';
@@ -107,11 +107,6 @@ export async function engineFloor(options: EngineFloorOptions): Promise<EngineFl
     };
   } finally {
     await Promise.all(connections.map((c) => c.close().catch(() => undefined)));
-    if (child.connected && child.exitCode === null) {
-      const gone = new Promise((resolve) => child.once('exit', resolve));
-      child.send('close' satisfies ToFloorServer);
-      await within(gone, 10_000, 'slow').catch(() => undefined);
-    }
-    await stopChild(child).catch(() => undefined);
+    await askToStop(child, 'close' satisfies ToFloorServer, 10_000);
   }
 }

@@ -71,6 +71,19 @@ export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<vo
   clearTimeout(timer);
 }
 
+/**
+ * Stops a Node child that takes orders over IPC: sends it `message` (it closes what it
+ * holds and exits), waits up to `graceMs`, then stops it by signal if it is still there.
+ */
+export async function askToStop(child: ChildProcess, message: string, graceMs: number): Promise<void> {
+  if (child.connected && child.exitCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.send(message);
+    await within(exited, graceMs, 'slow').catch(() => undefined);
+  }
+  await stopChild(child).catch(() => undefined);
+}
+
 /** Synchronous last resort (process 'exit' runs no async code): kill what is left, remove the directories. */
 function killAllNow(): void {
   for (const child of children) {

@@ -1,7 +1,7 @@
 import { connect } from '../../src/frontends/client/connect.js';
 import type { Http3ClientBackend } from '../../src/backends/http3-client/http3-client-backend.js';
 import { TreeNode } from '../../src/tree/tree-node.js';
-import { siblingScript, spawnTracked, stopChild, tempDir, removeDir, within } from './processes.js';
+import { askToStop, siblingScript, spawnTracked, stopChild, tempDir, removeDir, within } from './processes.js';
 import { valueIndex, type ChangeCallback, type Entry, type PeerClient, type PeerSystem } from './system.js';
 import type { FromServer, ServerReady, ServerStats, ToServer } from './wwatp-server.js';
 
@@ -109,12 +109,7 @@ export async function startWwatp(options: WwatpOptions = {}): Promise<PeerSystem
     open: async () => new WwatpPeerClient(await connect(ready.url, { certificateHash: ready.certificateHash, cacheSize: 0, reconnect: false })),
     stop: async () => {
       // Asked first, so the server closes the database and a profile gets written; killed if it hangs.
-      if (child.connected && child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.send('close' satisfies ToServer);
-        await within(exited, 15_000, 'slow').catch(() => undefined);
-      }
-      await stopChild(child).catch(() => undefined);
+      await askToStop(child, 'close' satisfies ToServer, 15_000);
       removeDir(dir);
     },
   };
