@@ -27,8 +27,9 @@ type WriterState = 'idle' | 'open' | 'ended' | 'reset';
 
 export class H3BodyWriter {
   private state: WriterState = 'idle';
+  /** The last operation with its failure as an H3Error: what an empty write or a repeated end() answers. */
   private tail: Promise<void> = Promise.resolve();
-  /** Starts an operation at once when none is unfinished (see SerialWrites). */
+  /** Orders the operations, starting one at once when none is unfinished (see SerialWrites). */
   private readonly writes = new SerialWrites();
 
   constructor(private readonly stream: QuicWritable, private readonly options: BodyWriterOptions) {}
@@ -119,8 +120,8 @@ export class H3BodyWriter {
     const next = this.writes.run(op).catch((err: unknown) => {
       throw asWriteError(err);
     });
-    // Later operations chain on this one, so a failure rejects them too (and end() reports
-    // it); mark it handled so callers may fire writes without awaiting each.
+    // SerialWrites fails every later operation after this one fails (so end() reports it);
+    // marked handled so callers may fire writes without awaiting each.
     next.catch(() => undefined);
     this.tail = next;
     return next;
