@@ -171,3 +171,10 @@ t.test('the collector on /collector paths: wwatp collector and plain tree comman
   bare.kill('SIGINT');
   await new Promise((r) => bare.once('exit', r));
 });
+
+t.test("the README's command runs the built CLI: npx wwatp in the clone", async (t) => {
+  // npx runs package.json's bin file itself, so it must be executable after `npm run build`.
+  const { stdout } = await run('npx', ['--no-install', 'wwatp', '--help'], { cwd: process.cwd(), timeout: 60_000 });
+  t.match(stdout, /usage: wwatp <command>/);
+  t.match(stdout, /serve +serve a tree/);
+});
